@@ -1,0 +1,163 @@
+// The baseline: a minimal reference implementation of the same flow on a common Node stack.
+// node:http + Socket.IO 4.8 on its default engine (engine.io over `ws`), postgres.js to the same
+// Postgres. Staff connect with the same access JWT (verified with jose, user loaded from the
+// users table) and join one room per hotel+department. The signed guest webhook is verified with
+// the same HMAC, the guest's hotel is looked up (and cached), and the message is written with ONE
+// statement that bumps a per-conversation seq and inserts the row (tables bl_conversations and
+// bl_messages in the bench database); then io.to(room).emit('message', …) with the same
+// {type, data} payload the server sends. No actors, no batching, no NATS.
+// Env: PORT, DATABASE_URL, JWT_SECRET, JWT_ISSUER, WEBHOOK_SECRET, POOL_MAX.
+// socket.io is loaded with require() so that NODE_PATH can point at a copy outside the project.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { jwtVerify } from 'jose';
+import postgres from 'postgres';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const { Server } = require('socket.io') as { Server: new (srv: http.Server, opts: Record<string, unknown>) => any };
+
+const port = Number(process.env['PORT'] ?? 9002);
+const secret = process.env['WEBHOOK_SECRET'] ?? '';
+const jwtKey = new TextEncoder().encode(process.env['JWT_SECRET'] ?? '');
+const issuer = process.env['JWT_ISSUER'] ?? 'lobbybee-realtime';
+const sql = postgres(process.env['DATABASE_URL']!, { max: Number(process.env['POOL_MAX'] ?? 10), onnotice: () => undefined });
+
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+
+await sql`create table if not exists bl_conversations (
+  id bigserial primary key, guest_id bigint not null, hotel_id uuid not null, department text not null,
+  last_seq bigint not null default 1, unique (guest_id, hotel_id, department))`;
+await sql`create table if not exists bl_messages (
+  id bigserial primary key, conversation_id bigint not null, seq bigint not null, content text not null,
+  provider_message_id text unique, created_at timestamptz not null default now(), unique (conversation_id, seq))`;
+
+interface GuestRow {
+  id: number;
+  hotel_id: string;
+  full_name: string;
+  whatsapp_number: string;
+}
+const guests = new Map<string, Promise<GuestRow | null>>();
+function guest(number: string): Promise<GuestRow | null> {
+  let p = guests.get(number);
+  if (!p) {
+    p = sql<GuestRow[]>`
+      select g.id::int as id, s.hotel_id, g.full_name, g.whatsapp_number from guests g
+      join stays s on s.guest_id = g.id and s.status = 'active'
+      where g.whatsapp_number = ${number} limit 1`.then((r) => r[0] ?? null);
+    guests.set(number, p);
+  }
+  return p;
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const b = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(b) });
+  res.end(b);
+}
+
+function verify(raw: Buffer, header: string | undefined): boolean {
+  const m = /^sha256=([0-9a-f]{64})$/i.exec(header ?? '');
+  if (!m) return false;
+  const expected = createHmac('sha256', secret).update(raw).digest();
+  const given = Buffer.from(m[1]!, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function webhook(raw: Buffer, sig: string | undefined): Promise<[number, unknown]> {
+  if (!verify(raw, sig)) return [401, { error: 'bad signature' }];
+  const b = JSON.parse(raw.toString('utf8')) as { whatsapp_number: string; message: string; department: string; provider_message_id?: string };
+  const g = await guest(b.whatsapp_number);
+  if (!g) return [404, { error: 'Guest not found' }];
+  try {
+    const [m] = await sql<{ id: number; conversation_id: number; seq: number; created_at: Date }[]>`
+      with c as (
+        insert into bl_conversations (guest_id, hotel_id, department) values (${g.id}, ${g.hotel_id}, ${b.department})
+        on conflict (guest_id, hotel_id, department) do update set last_seq = bl_conversations.last_seq + 1
+        returning id, last_seq
+      )
+      insert into bl_messages (conversation_id, seq, content, provider_message_id)
+      select id, last_seq, ${b.message}, ${b.provider_message_id ?? null} from c
+      returning id::int as id, conversation_id::int as conversation_id, seq::int as seq, created_at`;
+    const data = {
+      id: m!.id,
+      conversation_id: m!.conversation_id,
+      seq: m!.seq,
+      sender_type: 'guest',
+      message_type: 'text',
+      content: b.message,
+      created_at: m!.created_at.toISOString(),
+      guest_info: { id: g.id, name: g.full_name, whatsapp_number: g.whatsapp_number },
+    };
+    io.to(`${g.hotel_id}:${b.department}`).emit('message', { type: 'message', data });
+    return [201, { message: 'Webhook processed successfully', message_id: m!.id, conversation_id: m!.conversation_id, seq: m!.seq }];
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') return [200, { duplicate: true }];
+    throw err;
+  }
+}
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'POST' && req.url === '/api/chat/guest-webhook/') {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      webhook(Buffer.concat(chunks), req.headers['x-lobbybee-signature'] as string | undefined).then(
+        ([status, body]) => json(res, status, body),
+        (err) => json(res, 500, { error: String((err as Error).message) }),
+      );
+    });
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/healthz') return json(res, 200, { status: 'ok' });
+  if (req.method === 'GET' && req.url === '/metrics') {
+    const u = process.cpuUsage();
+    const text = [
+      `nodejs_eventloop_lag_seconds{quantile="0.99"} ${lag.percentile(99) / 1e9}`,
+      `nodejs_eventloop_lag_seconds{quantile="1"} ${lag.max / 1e9}`,
+      `process_resident_memory_bytes ${process.memoryUsage.rss()}`,
+      `nodejs_heap_used_bytes ${process.memoryUsage().heapUsed}`,
+      `process_cpu_seconds_total ${(u.user + u.system) / 1e6}`,
+      `ws_sockets ${io.engine.clientsCount}`,
+      '',
+    ].join('\n');
+    lag.reset();
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(text);
+    return;
+  }
+  // Socket.IO handles its own paths (/socket.io/); anything else is a 404.
+  if (!req.url?.startsWith('/socket.io/')) json(res, 404, { error: 'not found' });
+});
+server.keepAliveTimeout = 60_000;
+
+const io = new Server(server, { serveClient: false });
+io.use((socket: { handshake: { auth: { token?: string } }; data: { rooms?: string[] } }, next: (err?: Error) => void) => {
+  const token = socket.handshake.auth.token;
+  if (!token) return next(new Error('unauthorized'));
+  jwtVerify(token, jwtKey, { issuer, algorithms: ['HS256'] })
+    .then(async ({ payload }) => {
+      const [u] = await sql<{ hotel_id: string; departments: string[] }[]>`
+        select hotel_id, departments from users where id = ${Number(payload['user_id'])} and is_active`;
+      if (!u || !u.departments.length) return next(new Error('forbidden'));
+      socket.data.rooms = u.departments.map((d) => `${u.hotel_id}:${d}`);
+      next();
+    })
+    .catch(() => next(new Error('unauthorized')));
+});
+io.on('connection', (socket: { data: { rooms: string[] }; join(r: string[]): void }) => {
+  socket.join(socket.data.rooms);
+});
+
+server.listen(port, '127.0.0.1');
+const stop = () => {
+  io.close();
+  void sql.end({ timeout: 1 }).finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,170 @@
+// Builds the chat core: group-commit writer, event publisher, delivery relay, the conversation
+// and department actor registries, the outbox relay and the command layer.
+import type { ActorStats } from '../actors/actor.js';
+import { Registry as ActorRegistry } from '../actors/registry.js';
+import { ConversationActor } from '../chat/conversation-actor.js';
+import { DepartmentActor } from '../chat/department-actor.js';
+import { SubjectRelay } from '../chat/delivery/relay.js';
+import { ChatEvents } from '../chat/events.js';
+import { ChatService } from '../chat/service.js';
+import { GuestContextCache } from '../chat/guest-cache.js';
+import { MessageWriter } from '../chat/writer.js';
+import type { Config } from '../config/load.js';
+import { canonicalDepartment } from '../directory/departments.js';
+import { OutboxRelay } from '../jobs/outbox.js';
+import type { MediaSigner } from '../media/signer.js';
+import type { Logger } from '../obs/log.js';
+import { LATENCY_BUCKETS, type Registry } from '../obs/metrics.js';
+import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
+import type { Sql } from '../store/db.js';
+import { guestContexts } from '../store/guests.js';
+import { lastSeqs } from '../store/conversations.js';
+import type { Bus } from './bus.js';
+
+export interface ChatParts {
+  config: Config;
+  sql: Sql;
+  bus: Bus;
+  log: Logger;
+  metrics: Registry;
+  signer: MediaSigner;
+  mediaUrl: MediaUrl;
+  publishLocal: (topic: string, frame: Uint8Array) => void;
+  /** Resolves once the schema is migrated: the outbox relay has nothing to read before. */
+  whenMigrated: () => Promise<void>;
+}
+
+const enc = new TextEncoder();
+const GUEST_CHANGED = 'dir.guest-changed';
+
+function actorStats(metrics: Registry, log: Logger): ActorStats {
+  const processed = metrics.histogram('actor_batch_seconds', 'Time an actor spends on one mailbox batch', LATENCY_BUCKETS);
+  const messages = metrics.counter('actor_messages_total', 'Messages handled by actors');
+  const rejected = metrics.counter('actor_mailbox_rejected_total', 'Messages refused because a mailbox was full');
+  return {
+    onProcessed: (type, n, s) => {
+      processed.observe(s, { type });
+      messages.inc({ type }, n);
+    },
+    onRejected: (type) => rejected.inc({ type }),
+    onError: (type, key, err) => log.error({ err, actor: type, key }, 'actor failed on a batch'),
+  };
+}
+
+export function buildChat(p: ChatParts) {
+  const { config, sql, bus, log, metrics } = p;
+  const stats = actorStats(metrics, log);
+
+  const writer = new MessageWriter({
+    sql,
+    log,
+    batchMax: config.actors.writeBatchMax,
+    maxInFlight: config.actors.writeConcurrency,
+    maxQueued: config.actors.writeBatchMax * 200,
+    batches: metrics.histogram('message_write_batch_size', 'Messages per insert statement', [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]),
+    messages: metrics.counter('messages_stored_total', 'Messages stored'),
+  });
+  const events = new ChatEvents({ broker: bus.broker, mediaUrl: p.mediaUrl, published: metrics.counter('events_published_total', 'Events published, by type (one per subject)') });
+  const outbox = new OutboxRelay({ sql, queue: bus.queue, log, intervalMs: 1000 });
+
+  const conversations = new ActorRegistry<ConversationActor>(
+    'conversation',
+    (key) =>
+      new ConversationActor(
+        Number(key),
+        { sql, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log },
+        config.actors.mailboxCapacity,
+        stats,
+      ),
+    config.actors.idleMs,
+  );
+
+  let service: ChatService;
+  const relay = new SubjectRelay({
+    broker: bus.broker,
+    publishLocal: p.publishLocal,
+    fetchRange: async (conversationId, from, to) => {
+      const views = await service.range(conversationId, from, to);
+      return views.map((v) => ({ seq: v.seq, frame: enc.encode(JSON.stringify({ type: 'message', data: socketMessage(v, p.mediaUrl) })) }));
+    },
+    lastSeqs: (ids) => lastSeqs(sql, ids),
+    log,
+    counters: {
+      delivered: metrics.counter('messages_delivered_total', 'Message events handed to local sockets'),
+      duplicates: metrics.counter('fanout_duplicates_dropped_total', 'Message events dropped as already delivered'),
+      repaired: metrics.counter('fanout_gap_repaired_total', 'Messages fetched from the database to fill a gap'),
+    },
+    latency: metrics.histogram('fanout_latency_seconds', 'From event publish to local delivery', LATENCY_BUCKETS),
+  });
+
+  const departments = new ActorRegistry<DepartmentActor>(
+    'department',
+    (key) => {
+      const [hotelId, name] = [key.slice(0, 36), key.slice(37)];
+      const d = canonicalDepartment(name);
+      if (!d) throw new Error(`bad department key ${key}`);
+      return new DepartmentActor(hotelId, d, { sql, relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
+    },
+    config.actors.idleMs,
+  );
+
+  const guests = new GuestContextCache((numbers) => guestContexts(sql, numbers), 10_000);
+  service = new ChatService({
+    sql,
+    conversations,
+    guests,
+    signer: p.signer,
+    askTimeoutMs: config.actors.askTimeoutMs,
+    phoneRegion: config.phoneRegion,
+    whatsappEnabled: config.whatsapp !== null,
+    providerMedia: config.whatsapp !== null,
+    events,
+    enqueueOutbound: async (payload) => {
+      await bus.queue.enqueue('whatsapp.send', payload);
+    },
+  });
+
+  const live = metrics.gauge('actors_live', 'Live actors by type');
+  live.collect(() => [
+    [{ type: 'conversation' }, conversations.size],
+    [{ type: 'department' }, departments.size],
+  ]);
+  metrics.gauge('actor_mailbox_depth', 'Messages waiting in actor mailboxes').collect(() => [
+    [{ type: 'conversation' }, conversations.depth()],
+    [{ type: 'department' }, departments.depth()],
+  ]);
+  metrics.gauge('message_writer_queued', 'Messages waiting for the group commit').collect(() => [[undefined, writer.queued]]);
+  metrics.gauge('fanout_subjects', 'Subjects this node is subscribed to').collect(() => [[undefined, relay.subjects]]);
+
+  // Directory changes that routing depends on reach every node: caches drop the guest and live
+  // conversation actors reload it.
+  const offGuestChanged = bus.broker.subscribe(GUEST_CHANGED, (data) => {
+    const id = Number(Buffer.from(data).toString());
+    if (Number.isSafeInteger(id)) void service.guestChanged(id).catch((err) => log.warn({ err, guest: id }, 'guest refresh failed'));
+  });
+
+  conversations.start();
+  departments.start();
+  void p.whenMigrated().then(() => outbox.start());
+
+  return {
+    service,
+    relay,
+    departments,
+    conversations,
+    writer,
+    events,
+    /** Tells every node that a guest's status, room or number changed. */
+    guestChanged(guestId: number): void {
+      bus.broker.publish(GUEST_CHANGED, enc.encode(String(guestId)));
+    },
+    async stop() {
+      offGuestChanged();
+      relay.stop();
+      await departments.stop();
+      await conversations.stop();
+      await writer.drained();
+      await outbox.stop();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Opens the database: the configured URL, or the embedded Postgres in development. Migrations run
+// in the background and are retried until they succeed, so a node whose database is down starts,
+// says not-ready on /readyz, and serves as soon as Postgres is back.
+import type { Config } from '../config/load.js';
+import type { Logger } from '../obs/log.js';
+import { createDb, ping, type Sql } from '../store/db.js';
+import { startEmbeddedPostgres, type EmbeddedDb } from '../store/embedded.js';
+import { migrate } from '../store/migrate.js';
+
+export interface Database {
+  sql: Sql;
+  /** True once every migration is applied. */
+  migrated(): boolean;
+  /** Resolves once migrated (or never, if the database never comes up). */
+  whenMigrated(): Promise<void>;
+  healthy(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function openDatabase(cfg: Config['db'], nodeId: string, log: Logger): Promise<Database> {
+  let embedded: EmbeddedDb | null = null;
+  let url = cfg.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dir: cfg.embedded.dir, port: cfg.embedded.port, log });
+    url = embedded.url;
+  }
+  const sql = createDb({ url, poolMax: cfg.poolMax, statementTimeoutMs: cfg.statementTimeoutMs, applicationName: `lobbybee:${nodeId}`, log });
+  let done = false;
+  let stopped = false;
+  let resolve!: () => void;
+  const whenMigrated = new Promise<void>((r) => (resolve = r));
+
+  void (async () => {
+    let delay = 500;
+    while (!stopped) {
+      try {
+        const applied = await migrate(sql);
+        if (applied.length) log.info({ applied }, 'migrations applied');
+        done = true;
+        resolve();
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'migration_failed') {
+          log.fatal({ err }, 'migrations cannot be applied');
+          process.exitCode = 1;
+          process.kill(process.pid, 'SIGTERM');
+          return;
+        }
+        log.warn({ err: (err as Error).message, retryMs: delay }, 'database not reachable; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  })();
+
+  return {
+    sql,
+    migrated: () => done,
+    whenMigrated: () => whenMigrated,
+    healthy: async () => done && (await ping(sql)),
+    stop: async () => {
+      stopped = true;
+      await sql.end({ timeout: 5 });
+      if (embedded) await embedded.stop();
+    },
+  };
+}

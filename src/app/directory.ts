@@ -1,0 +1,55 @@
+// Builds identity and directory services with the hooks chat and sockets need.
+import { AuthService } from '../auth/service.js';
+import { TokenService } from '../auth/tokens.js';
+import type { Config } from '../config/load.js';
+import { GuestService } from '../directory/guests.js';
+import { HotelService } from '../directory/hotels.js';
+import { RoomService } from '../directory/rooms.js';
+import { StayService } from '../directory/stays.js';
+import { UserService } from '../directory/users.js';
+import type { Logger } from '../obs/log.js';
+import type { Sql } from '../store/db.js';
+import type { CpuPool } from '../workers/pool.js';
+
+export interface DirectoryParts {
+  config: Config;
+  sql: Sql;
+  cpu: CpuPool;
+  log: Logger;
+  /** A guest's last active stay at a hotel ended: close their conversations there. */
+  checkedOut: (guestId: number, hotelId: string) => Promise<void>;
+  /** A guest checked in or out (status, room). */
+  guestChanged: (guestId: number) => void;
+  /** A user was deactivated or got a new password: their sessions end on every node. */
+  sessionsEnded: (userId: number) => void;
+  /** A hotel was deactivated: its sessions end on every node. */
+  hotelDeactivated: (hotelId: string) => void;
+}
+
+export function buildDirectory(p: DirectoryParts) {
+  const tokens = new TokenService(p.config.auth);
+  const auth = new AuthService({ sql: p.sql, tokens, cpu: p.cpu, cfg: p.config.auth, log: p.log, onSessionsEnded: p.sessionsEnded });
+  const guests = new GuestService({
+    sql: p.sql,
+    onChanged: p.guestChanged,
+    defaultRegion: p.config.phoneRegion,
+    signGuestToken: (id, number) => tokens.signGuest(id, number),
+    guestTokenTtlS: p.config.auth.guestTtlS,
+  });
+  const services = {
+    sql: p.sql,
+    hotels: new HotelService(p.sql, p.hotelDeactivated),
+    users: new UserService({
+      sql: p.sql,
+      cpu: p.cpu,
+      onChanged: (id, sessionsEnded) => {
+        auth.forget(id);
+        if (sessionsEnded) p.sessionsEnded(id);
+      },
+    }),
+    rooms: new RoomService(p.sql),
+    guests,
+    stays: new StayService({ sql: p.sql, guests, hooks: { guestChanged: p.guestChanged, checkedOut: p.checkedOut } }),
+  };
+  return { tokens, auth, services };
+}

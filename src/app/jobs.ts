@@ -1,0 +1,43 @@
+// Registers the background workers of this node on the job queue.
+import type { ChatService, GuestMessageInput } from '../chat/service.js';
+import type { Config } from '../config/load.js';
+import { inboundWebhookHandler } from '../jobs/handlers/inbound-webhook.js';
+import { pingHandler } from '../jobs/handlers/ping.js';
+import { replyHandoffHandler } from '../jobs/handlers/reply-handoff.js';
+import { whatsappSendHandler } from '../jobs/handlers/whatsapp-send.js';
+import { JetStreamReplySink, MemoryReplySink, type ReplySink } from '../jobs/reply-sink.js';
+import type { MediaSigner } from '../media/signer.js';
+import type { MediaService } from '../media/service.js';
+import { mediaIngestHandler } from '../jobs/handlers/media-ingest.js';
+import type { Logger } from '../obs/log.js';
+import { GraphApiProvider } from '../providers/whatsapp.js';
+import type { Sql } from '../store/db.js';
+import type { Bus } from './bus.js';
+
+export interface JobParts {
+  config: Config;
+  sql: Sql;
+  bus: Bus;
+  chat: ChatService;
+  media: MediaService;
+  signer: MediaSigner;
+  log: Logger;
+}
+
+export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void> } {
+  const { config, bus } = p;
+  const sink: ReplySink = bus.link ? new JetStreamReplySink(bus.link, config.nats.prefix, config.nats.replicas) : new MemoryReplySink();
+  bus.queue.work('ping', pingHandler(config.nodeId, bus.link), { concurrency: 4 });
+  bus.queue.work('reply.handoff', replyHandoffHandler({ sql: p.sql, sink, signer: p.signer }), { concurrency: 8 });
+  bus.queue.work('media.ingest', mediaIngestHandler(p.media), { concurrency: 4 });
+  bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat), { concurrency: 64 });
+  if (config.whatsapp) {
+    const provider = new GraphApiProvider({ apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token, phoneNumberId: config.whatsapp.phoneNumberId });
+    bus.queue.work(
+      'whatsapp.send',
+      whatsappSendHandler({ sql: p.sql, provider, signer: p.signer, maxDeliveries: config.jobs.maxDeliveries, log: p.log }),
+      { concurrency: 16 },
+    );
+  }
+  return { sink, stop: () => bus.queue.stop() };
+}

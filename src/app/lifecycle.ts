@@ -1,0 +1,46 @@
+// Parts register a stop hook as they start; stopAll() runs the hooks in reverse order under one
+// shared deadline, so a hung part cannot keep the process alive past SHUTDOWN_TIMEOUT_MS.
+import type { Logger } from '../obs/log.js';
+
+export class Lifecycle {
+  private hooks: Array<{ name: string; stop: () => Promise<void> | void }> = [];
+  private stopping: Promise<boolean> | null = null;
+
+  add(name: string, stop: () => Promise<void> | void): void {
+    this.hooks.push({ name, stop });
+  }
+
+  /** Resolves true if every hook finished before the deadline. */
+  stopAll(deadlineMs: number, log: Logger): Promise<boolean> {
+    this.stopping ??= this.run(deadlineMs, log);
+    return this.stopping;
+  }
+
+  private async run(deadlineMs: number, log: Logger): Promise<boolean> {
+    const end = Date.now() + deadlineMs;
+    let clean = true;
+    for (const { name, stop } of this.hooks.reverse()) {
+      const left = end - Date.now();
+      if (left <= 0) {
+        log.error({ part: name }, 'shutdown deadline passed; skipping');
+        clean = false;
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        Promise.resolve()
+          .then(stop)
+          .then(() => 'ok' as const, (err) => {
+            log.error({ part: name, err }, 'stop failed');
+            return 'failed' as const;
+          }),
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left))),
+      ]);
+      clearTimeout(timer);
+      if (outcome !== 'ok') clean = false;
+      if (outcome === 'timeout') log.error({ part: name }, 'stop timed out');
+      else log.debug({ part: name, outcome }, 'stopped');
+    }
+    return clean;
+  }
+}

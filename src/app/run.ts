@@ -1,0 +1,194 @@
+// Composition root: config → log → metrics → workers → database → bus → directory → chat
+// (actors, writer, outbox) → transport (routes, sockets) → jobs → cron. Each long-running part
+// registers its stop hook as it starts; stop() runs them in reverse under one deadline. This is
+// the only module that picks concrete implementations.
+import type { Config } from '../config/load.js';
+import { createLogger, type Logger } from '../obs/log.js';
+import { Registry } from '../obs/metrics.js';
+import { registerProcessMetrics } from '../obs/process-metrics.js';
+import { CloseCodes } from '../protocol/codes.js';
+import { translateDbError } from '../store/errors.js';
+import { clearNode, heartbeat } from '../store/presence.js';
+import { createSigner } from '../media/signer.js';
+import { Router } from '../transport/http/router.js';
+import { authRoutes } from '../transport/routes/auth.js';
+import { chatRoutes } from '../transport/routes/chat.js';
+import { directoryRoutes } from '../transport/routes/directory.js';
+import { makeKit } from '../transport/routes/kit.js';
+import { opsRoutes } from '../transport/routes/ops.js';
+import { mediaRoutes } from '../transport/routes/media.js';
+import { MediaService } from '../media/service.js';
+import { DiskStorage } from '../media/storage-disk.js';
+import { S3Storage } from '../media/storage-s3.js';
+import { HttpServer } from '../transport/server.js';
+import { SocketHub } from '../transport/ws/hub.js';
+import { guestSocketEndpoints } from '../transport/ws/guest.js';
+import { staffSocketEndpoints } from '../transport/ws/staff.js';
+import { createCpuPool } from '../workers/pool.js';
+import { openBus } from './bus.js';
+import { buildChat } from './chat.js';
+import { startCron } from './cron.js';
+import { openDatabase } from './database.js';
+import { buildDirectory } from './directory.js';
+import { revocation } from './revocation.js';
+import { startJobs } from './jobs.js';
+import { Lifecycle } from './lifecycle.js';
+
+export interface RunningApp {
+  port: number;
+  log: Logger;
+  metrics: Registry;
+  /** Resolves when the database is migrated and the bus connected (what /readyz reports). */
+  ready(timeoutMs?: number): Promise<void>;
+  stop(): Promise<boolean>;
+}
+
+export async function run(config: Config, opts: { log?: Logger } = {}): Promise<RunningApp> {
+  const log = opts.log ?? createLogger({ level: config.log.level, nodeId: config.nodeId });
+  const life = new Lifecycle();
+  const startedAt = Date.now();
+  try {
+    if (config.auth.usingDevSecret) log.warn('JWT_SECRET is not set: using the development secret (never in production)');
+
+    const metrics = new Registry();
+    life.add('process metrics', registerProcessMetrics(metrics));
+
+    const cpu = createCpuPool({ threads: config.workers.threads });
+    life.add('cpu pool', () => cpu.stop());
+
+    const db = await openDatabase(config.db, config.nodeId, log);
+    life.add('database', () => db.stop());
+
+    const bus = openBus({ nats: config.nats, jobs: config.jobs, nodeId: config.nodeId, log, metrics, sql: db.sql });
+    life.add('bus', () => bus.stop());
+
+    const server = new HttpServer(log);
+    let port = 0;
+    const baseUrl = () => config.http.publicUrl || `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+    const signer = createSigner({ secret: config.media.signingSecret, baseUrl, ttlS: config.media.urlTtlS });
+    const mediaUrl = (m: { media_key: string | null; media_url: string | null }) => (m.media_key ? signer.url(m.media_key) : m.media_url);
+
+    const storage = config.media.driver === 's3' ? new S3Storage(config.media.s3) : new DiskStorage(config.media.dir);
+    log.info({ driver: storage.kind }, 'media storage');
+    const hub = new SocketHub(server.app, config.ws, metrics.counter('ws_closed_total', 'Sockets closed by the server, by reason'));
+    const chat = buildChat({ config, sql: db.sql, bus, log, metrics, signer, mediaUrl, publishLocal: (topic, frame) => hub.publish(topic, frame), whenMigrated: db.whenMigrated });
+    life.add('chat', () => chat.stop());
+
+    let forgetUser: (id: number) => void = () => undefined;
+    const revoke = revocation(bus.broker, hub, (id) => forgetUser(id));
+    life.add('revocation', () => revoke.stop());
+    const directory = buildDirectory({
+      config,
+      sql: db.sql,
+      cpu,
+      log,
+      checkedOut: (guestId, hotelId) => chat.service.closeGuestConversations(guestId, hotelId),
+      guestChanged: (guestId) => chat.guestChanged(guestId),
+      sessionsEnded: (userId) => revoke.user(userId),
+      hotelDeactivated: (hotelId) => revoke.hotel(hotelId),
+    });
+    forgetUser = (id) => directory.auth.forget(id);
+    const media = new MediaService({
+      sql: db.sql,
+      storage,
+      cpu,
+      signer,
+      chat: chat.service,
+      maxBytes: config.media.maxBytes,
+      log,
+      whatsapp: config.whatsapp ? { apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token } : null,
+    });
+
+    await clearNode(db.sql, config.nodeId).catch(() => undefined);
+    const beat = setInterval(() => void heartbeat(db.sql, config.nodeId).catch(() => undefined), Math.max(1000, (config.presence.ttlS * 1000) / 3));
+    beat.unref();
+    life.add('presence heartbeat', async () => {
+      clearInterval(beat);
+      await clearNode(db.sql, config.nodeId).catch(() => undefined);
+    });
+
+    metrics.gauge('ws_sockets', 'Open sockets on this node').collect(() => [[undefined, hub.size]]);
+    const socketLimits = { ...config.ws };
+    const upgrade = { log, corsOrigins: config.http.corsOrigins, trustProxy: config.http.trustProxy };
+    const sockets = [
+      ...staffSocketEndpoints({
+        auth: directory.auth,
+        chat: chat.service,
+        departments: chat.departments,
+        relay: chat.relay,
+        hub,
+        log,
+        upgrade,
+        limits: socketLimits,
+        mediaUrl,
+      }),
+      ...guestSocketEndpoints({
+        sql: db.sql,
+        tokens: directory.tokens,
+        chat: chat.service,
+        relay: chat.relay,
+        hub,
+        log,
+        upgrade,
+        limits: socketLimits,
+        requireToken: config.ws.guestAuth === 'token',
+        phoneRegion: config.phoneRegion,
+      }),
+    ];
+
+    const router = new Router({
+      log,
+      metrics,
+      nodeId: config.nodeId,
+      maxBodyBytes: config.http.maxBodyBytes,
+      corsOrigins: config.http.corsOrigins,
+      rateLimitPerMinute: config.http.rateLimitPerMinute,
+      trustProxy: config.http.trustProxy,
+      translateError: translateDbError,
+    });
+    life.add('router', () => router.stop());
+    const kit = makeKit(directory.auth, config.http.publicUrl);
+    const routes = [
+      ...opsRoutes({
+        metrics,
+        metricsToken: config.http.metricsToken,
+        nodeId: config.nodeId,
+        startedAt,
+        checks: { database: () => db.healthy(), bus: () => bus.healthy(), media: () => storage.healthy() },
+      }),
+      ...authRoutes(directory.auth, kit),
+      ...directoryRoutes(directory.services, kit),
+      ...chatRoutes({ chat: chat.service, queue: bus.queue, webhookSecret: config.webhook.secret, webhookMode: config.webhook.mode, mediaUrl }, kit),
+      ...mediaRoutes(media, kit),
+    ];
+    server.mount(router, routes, sockets);
+
+    const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.service, media, signer, log });
+    life.add('job workers', () => jobs.stop());
+
+    if (config.cron.enabled) {
+      const cron = startCron({ config, sql: db.sql, chat: chat.service, events: chat.events, log, metrics, media });
+      life.add('cron', () => cron.stop());
+    }
+
+    hub.start();
+    life.add('sockets', () => hub.closeAll(CloseCodes.GOING_AWAY));
+    port = await server.listen(config.http.host, config.http.port);
+    life.add('listener', () => server.stopListening());
+
+    return {
+      port,
+      log,
+      metrics,
+      ready: async (timeoutMs = 30_000) => {
+        const deadline = Date.now() + timeoutMs;
+        await db.whenMigrated();
+        if (bus.link && !(await bus.link.ready(Math.max(0, deadline - Date.now())))) throw new Error('bus not connected');
+      },
+      stop: () => life.stopAll(config.shutdownTimeoutMs, log),
+    };
+  } catch (err) {
+    await life.stopAll(config.shutdownTimeoutMs, log);
+    throw err;
+  }
+}

@@ -1,0 +1,98 @@
+// JWTs with jose. Access and refresh tokens are HS256 with the configured secret and carry the
+// claims the original SimpleJWT tokens had (token_type, user_id as a string, jti, exp, iat).
+// Optionally, access tokens signed by a single-sign-on provider are verified against its JWKS.
+import { randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { Config } from '../config/load.js';
+import { AuthError } from '../protocol/errors.js';
+
+export type AccessIdentity = { kind: 'local'; userId: number } | { kind: 'sso'; field: 'email' | 'username'; login: string };
+
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null;
+
+  constructor(private readonly cfg: Config['auth']) {
+    this.key = new TextEncoder().encode(cfg.jwtSecret);
+    this.jwks = cfg.jwks ? createRemoteJWKSet(new URL(cfg.jwks.url), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }) : null;
+  }
+
+  private sign(claims: JWTPayload, ttlS: number, jti = randomUUID()): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(this.cfg.issuer)
+      .setIssuedAt()
+      .setJti(jti)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlS)
+      .sign(this.key);
+  }
+
+  signAccess(userId: number): Promise<string> {
+    return this.sign({ token_type: 'access', user_id: String(userId), sub: String(userId) }, this.cfg.accessTtlS);
+  }
+
+  async signRefresh(userId: number, family: string): Promise<{ token: string; jti: string; expiresAt: Date }> {
+    const jti = randomUUID();
+    const token = await this.sign({ token_type: 'refresh', user_id: String(userId), sub: String(userId), fam: family }, this.cfg.refreshTtlS, jti);
+    return { token, jti, expiresAt: new Date(Date.now() + this.cfg.refreshTtlS * 1000) };
+  }
+
+  /** A token for the guest socket of one guest (by id and number). */
+  signGuest(guestId: number, number: string): Promise<string> {
+    return this.sign({ token_type: 'guest', sub: `guest:${guestId}`, guest_id: guestId, num: number }, this.cfg.guestTtlS);
+  }
+
+  private async verifyLocal(token: string, type: string): Promise<JWTPayload> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: this.cfg.issuer, algorithms: ['HS256'] });
+      if (payload['token_type'] !== type) throw new AuthError('Invalid authentication credentials.');
+      return payload;
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+      throw new AuthError('Invalid authentication credentials.', { cause: err });
+    }
+  }
+
+  async verifyAccess(token: string): Promise<AccessIdentity> {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch (err) {
+      throw new AuthError('Invalid authentication credentials.', { cause: err });
+    }
+    if (alg !== 'HS256' && this.jwks && this.cfg.jwks) {
+      try {
+        const { payload } = await jwtVerify(token, this.jwks, {
+          issuer: this.cfg.jwks.issuer || undefined,
+          audience: this.cfg.jwks.audience || undefined,
+        });
+        const login = payload[this.cfg.jwks.userClaim];
+        if (typeof login !== 'string' || !login) throw new AuthError(`token lacks the ${this.cfg.jwks.userClaim} claim`);
+        return { kind: 'sso', field: this.cfg.jwks.userClaim === 'email' ? 'email' : 'username', login };
+      } catch (err) {
+        if (err instanceof AuthError) throw err;
+        throw new AuthError('Invalid authentication credentials.', { cause: err });
+      }
+    }
+    const p = await this.verifyLocal(token, 'access');
+    const id = Number(p['user_id']);
+    if (!Number.isSafeInteger(id)) throw new AuthError('Invalid authentication credentials.');
+    return { kind: 'local', userId: id };
+  }
+
+  async verifyRefresh(token: string): Promise<{ userId: number; jti: string; family: string }> {
+    const p = await this.verifyLocal(token, 'refresh');
+    const userId = Number(p['user_id']);
+    if (!Number.isSafeInteger(userId) || typeof p.jti !== 'string' || typeof p['fam'] !== 'string') {
+      throw new AuthError('Invalid authentication credentials.');
+    }
+    return { userId, jti: p.jti, family: p['fam'] };
+  }
+
+  async verifyGuest(token: string): Promise<{ guestId: number; number: string }> {
+    const p = await this.verifyLocal(token, 'guest');
+    const guestId = Number(p['guest_id']);
+    if (!Number.isSafeInteger(guestId) || typeof p['num'] !== 'string') throw new AuthError('Invalid authentication credentials.');
+    return { guestId, number: p['num'] };
+  }
+}

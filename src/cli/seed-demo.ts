@@ -1,0 +1,83 @@
+// A demo hotel: complete profile, staff for every department, two floors of rooms and three
+// checked-in guests. Re-running it resets the demo staff passwords and prints the logins again.
+import { randomBytes } from 'node:crypto';
+import type { Department } from '../directory/departments.js';
+import type { UserType } from '../directory/model.js';
+import type { Sql } from '../store/db.js';
+import type { CpuPool } from '../workers/pool.js';
+
+const HOTEL = {
+  name: 'Lobbybee Demo Hotel',
+  description: 'Demo property created by seed-demo',
+  address: '1 Harbour Road',
+  city: 'Kochi',
+  state: 'Kerala',
+  country: 'India',
+  pincode: '682001',
+  phone: '+914841234567',
+  email: 'frontdesk@demo.lobbybee.test',
+  time_zone: 'Asia/Kolkata',
+  status: 'verified',
+};
+
+const STAFF: Array<{ username: string; first: string; last: string; type: UserType; departments: Department[] }> = [
+  { username: 'demo_admin', first: 'Asha', last: 'Admin', type: 'hotel_admin', departments: ['Management'] },
+  { username: 'demo_manager', first: 'Manu', last: 'Manager', type: 'manager', departments: ['Management'] },
+  { username: 'demo_reception', first: 'Rita', last: 'Reception', type: 'receptionist', departments: ['Reception'] },
+  { username: 'demo_housekeeping', first: 'Hari', last: 'Housekeeping', type: 'department_staff', departments: ['Housekeeping'] },
+  { username: 'demo_roomservice', first: 'Rohan', last: 'Service', type: 'department_staff', departments: ['Room Service'] },
+  { username: 'demo_restaurant', first: 'Rasa', last: 'Restaurant', type: 'department_staff', departments: ['Restaurant'] },
+];
+
+const GUESTS = [
+  { number: '+15550100001', name: 'Grace Hopper', room: '101' },
+  { number: '+15550100002', name: 'Alan Turing', room: '102' },
+  { number: '+15550100003', name: 'Ada Lovelace', room: '201' },
+];
+
+export async function seedDemo(sql: Sql, cpu: Pick<CpuPool, 'hashPassword'>, opts: { password?: string }): Promise<string> {
+  const password = opts.password ?? randomBytes(9).toString('base64url');
+  const hash = await cpu.hashPassword(password);
+  const hotelId = await sql.begin(async (tx) => {
+    let [hotel] = await tx<{ id: string }[]>`select id from hotels where name = ${HOTEL.name} order by created_at limit 1`;
+    if (!hotel) [hotel] = await tx<{ id: string }[]>`insert into hotels ${tx(HOTEL)} returning id`;
+    const id = hotel!.id;
+    for (const s of STAFF) {
+      await tx`
+        insert into users (username, email, password_hash, first_name, last_name, user_type, hotel_id, departments)
+        values (${s.username}, ${`${s.username}@demo.lobbybee.test`}, ${hash}, ${s.first}, ${s.last}, ${s.type}, ${id}, ${s.departments}::text[])
+        on conflict (lower(username)) do update set password_hash = excluded.password_hash, is_active = true`;
+    }
+    for (const floor of [1, 2]) {
+      for (let n = 1; n <= 5; n++) {
+        await tx`insert into rooms (hotel_id, room_number, floor) values (${id}, ${`${floor}0${n}`}, ${floor}) on conflict do nothing`;
+      }
+    }
+    for (const g of GUESTS) {
+      const [guest] = await tx<{ id: number }[]>`
+        insert into guests (whatsapp_number, full_name, status, hotel_id) values (${g.number}, ${g.name}, 'checked_in', ${id})
+        on conflict (hotel_id, whatsapp_number) do update set status = 'checked_in' returning id`;
+      const [room] = await tx<{ id: number }[]>`select id from rooms where hotel_id = ${id} and room_number = ${g.room}`;
+      const [active] = await tx`select 1 from stays where guest_id = ${guest!.id} and status = 'active'`;
+      if (!active) {
+        await tx`
+          insert into stays (hotel_id, guest_id, room_id, status, check_in_date, check_out_date, actual_check_in)
+          values (${id}, ${guest!.id}, ${room!.id}, 'active', now(), now() + interval '3 days', now())`;
+        await tx`update rooms set status = 'occupied' where id = ${room!.id}`;
+      }
+    }
+    return id;
+  });
+  const lines = [
+    `demo hotel: ${HOTEL.name} (${hotelId})`,
+    `password for every demo login: ${password}`,
+    '',
+    'logins:',
+    ...STAFF.map((s) => `  ${s.username.padEnd(20)} ${s.type.padEnd(17)} ${s.departments.join(', ')}`),
+    '',
+    'checked-in guests (WhatsApp numbers):',
+    ...GUESTS.map((g) => `  ${g.number}  ${g.name.padEnd(14)} room ${g.room}`),
+    '',
+  ];
+  return lines.join('\n');
+}

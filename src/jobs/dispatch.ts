@@ -1,0 +1,173 @@
+// Shared worker loop of both queue implementations: bounded concurrency, per-key ordering, and
+// the outcome of a handler turned into ack / retry-with-backoff / dead letter.
+import type { Logger } from '../obs/log.js';
+import type { Counter } from '../obs/metrics.js';
+import { PermanentJobError, retryDelay, type DeadLetterSink, type Job, type JobHandler, type WorkerOptions } from './queue.js';
+
+export interface Delivery<P> {
+  job: Job<P>;
+  ack(): void;
+  retry(delayMs: number): void;
+  /** Stop redelivering (after the dead letter was recorded). */
+  term(): void;
+  /** Tells the queue the job is still being worked on (extends its redelivery deadline). */
+  working?(): void;
+}
+
+export interface DispatchDeps {
+  log: Logger;
+  deadLetter: DeadLetterSink;
+  outcomes: Counter;
+  /** How often held deliveries report they are still in progress (0: never). */
+  heartbeatMs?: number;
+}
+
+export class Dispatcher<P> {
+  private active = 0;
+  private waiters: Array<() => void> = [];
+  /** Ordering keys with a running job, and the jobs waiting behind it. */
+  private keys = new Map<string, Delivery<P>[]>();
+  private idle: Array<() => void> = [];
+  /** Deliveries taken and not yet settled: running, or waiting behind their ordering key. */
+  private held = new Set<Delivery<P>>();
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly kind: string,
+    private readonly handler: JobHandler<P>,
+    private readonly opts: WorkerOptions,
+    private readonly deps: DispatchDeps,
+  ) {}
+
+  /** Jobs running or waiting behind their ordering key. */
+  get inFlight(): number {
+    let waiting = 0;
+    for (const q of this.keys.values()) waiting += q.length;
+    return this.active + waiting;
+  }
+
+  /** Waits for a free slot; the caller then hands over one delivery with run(). */
+  async acquire(): Promise<void> {
+    if (this.active < this.opts.concurrency) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+    this.active++;
+  }
+
+  /** Gives back a slot taken with acquire() that found nothing to run. */
+  cancel(): void {
+    this.release();
+  }
+
+  private release(): void {
+    this.active--;
+    const next = this.waiters.shift();
+    if (next) next();
+    else if (this.active === 0) for (const r of this.idle.splice(0)) r();
+  }
+
+  /** Resolves when no handler is running. */
+  drained(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  /**
+   * Runs one delivery in an acquired slot. A job whose ordering key is busy waits in that key's
+   * queue without holding a slot (so one hot key cannot block the others); when the running job
+   * of the key finishes, the next one of the key runs in the slot it frees.
+   */
+  run(d: Delivery<P>): void {
+    this.hold(d);
+    const key = d.job.key;
+    if (key === undefined) {
+      void this.handle(d).finally(() => this.release());
+      return;
+    }
+    const waiting = this.keys.get(key);
+    if (waiting) {
+      waiting.push(d);
+      this.release();
+      return;
+    }
+    this.keys.set(key, []);
+    void this.runKey(key, d);
+  }
+
+  private async runKey(key: string, first: Delivery<P>): Promise<void> {
+    let d: Delivery<P> | undefined = first;
+    while (d) {
+      await this.handle(d);
+      d = this.keys.get(key)!.shift();
+    }
+    this.keys.delete(key);
+    this.release();
+  }
+
+  /**
+   * Keeps held deliveries alive: a job waiting behind a busy ordering key, or a long handler,
+   * must not be redelivered to another node while this one still has it.
+   */
+  private hold(d: Delivery<P>): void {
+    this.held.add(d);
+    const every = this.deps.heartbeatMs ?? 0;
+    if (every > 0 && !this.heartbeat) {
+      this.heartbeat = setInterval(() => {
+        for (const h of this.held) h.working?.();
+        if (this.held.size === 0 && this.heartbeat) {
+          clearInterval(this.heartbeat);
+          this.heartbeat = null;
+        }
+      }, every);
+      this.heartbeat.unref();
+    }
+  }
+
+  private async handle(d: Delivery<P>): Promise<void> {
+    try {
+      await this.settle(d);
+    } finally {
+      this.held.delete(d);
+    }
+  }
+
+  private async settle(d: Delivery<P>): Promise<void> {
+    const { job } = d;
+    if (job.deliveries > this.opts.maxDeliveries) {
+      await this.bury(d, `gave up after ${job.deliveries - 1} deliveries without an outcome`);
+      return;
+    }
+    try {
+      await this.handler(job);
+      d.ack();
+      this.deps.outcomes.inc({ kind: this.kind, outcome: 'done' });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof PermanentJobError || job.deliveries >= this.opts.maxDeliveries) {
+        await this.bury(d, err instanceof PermanentJobError ? `permanent: ${reason}` : `failed ${job.deliveries} times; last: ${reason}`);
+        return;
+      }
+      const delay = retryDelay(this.opts.backoffMs, job.deliveries);
+      this.deps.log.warn({ kind: this.kind, job: job.id, deliveries: job.deliveries, retryMs: delay, err: reason }, 'job failed; will retry');
+      this.deps.outcomes.inc({ kind: this.kind, outcome: 'retry' });
+      d.retry(delay);
+    }
+  }
+
+  private async bury(d: Delivery<P>, reason: string): Promise<void> {
+    const { job } = d;
+    try {
+      await this.deps.deadLetter({ kind: this.kind, jobId: job.id, payload: job.payload, deliveries: job.deliveries, reason });
+    } catch (err) {
+      // Without a dead-letter record the job must not vanish: leave it for redelivery.
+      this.deps.log.error({ kind: this.kind, job: job.id, err }, 'could not record dead letter; job will be redelivered');
+      d.retry(retryDelay(this.opts.backoffMs, job.deliveries));
+      return;
+    }
+    this.deps.log.error({ kind: this.kind, job: job.id, deliveries: job.deliveries, reason }, 'job dead-lettered');
+    this.deps.outcomes.inc({ kind: this.kind, outcome: 'dead' });
+    d.term();
+  }
+}

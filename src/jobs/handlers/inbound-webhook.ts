@@ -1,0 +1,24 @@
+// inbound.webhook (WEBHOOK_MODE=queued): a provider webhook accepted with 202 is processed here
+// through the same command as the synchronous path. Jobs of one guest number run in order.
+import type { ChatService, GuestMessageInput } from '../../chat/service.js';
+import { isAppError } from '../../protocol/errors.js';
+import { PermanentJobError, type Job } from '../queue.js';
+
+export function inboundWebhookHandler(chat: ChatService) {
+  return async (job: Job<GuestMessageInput>): Promise<void> => {
+    try {
+      // Without a provider id the job id makes the message idempotent: a redelivered job finds
+      // its message already stored instead of storing it twice.
+      await chat.receiveGuestMessage({ ...job.payload, provider_message_id: job.payload.provider_message_id ?? `job:${job.id}` });
+    } catch (err) {
+      // Bad input or an unknown guest will not get better with retries.
+      if (isAppError(err) && err.status >= 400 && err.status < 500) throw new PermanentJobError(`${err.status}: ${err.message}`);
+      throw err;
+    }
+  };
+}
+
+/** Ordering key of a queued webhook: the guest's number, digits only (all spellings line up). */
+export function inboundKey(payload: Pick<GuestMessageInput, 'whatsapp_number'>): string {
+  return String(payload?.whatsapp_number ?? '').replace(/\D/g, '');
+}

@@ -1,0 +1,70 @@
+// whatsapp.send: a staff reply (or a provider-side action such as the reopen button) goes to the
+// guest through the provider. The message's delivery status only moves forward: queued → sent,
+// or → failed when retrying cannot help or the deliveries ran out. A redelivered job whose message
+// is no longer queued does nothing (idempotent).
+import type { MediaSigner } from '../../media/signer.js';
+import type { Logger } from '../../obs/log.js';
+import { ProviderError, type OutboundMessage, type WhatsAppProvider } from '../../providers/whatsapp.js';
+import type { Sql } from '../../store/db.js';
+import { outboundContext, setDeliveryStatus } from '../../store/messages.js';
+import { PermanentJobError, type Job } from '../queue.js';
+import { deliveryAllowedFrom } from '../../chat/rules.js';
+
+export interface WhatsAppSendDeps {
+  sql: Sql;
+  provider: WhatsAppProvider;
+  signer: MediaSigner;
+  maxDeliveries: number;
+  log: Logger;
+}
+
+type Payload = { message_id?: number; action?: string; to?: string; department?: string; conversation_id?: number };
+
+export function whatsappSendHandler(deps: WhatsAppSendDeps) {
+  return async (job: Job<Payload>): Promise<void> => {
+    const p = job.payload ?? {};
+    if (p.action === 'reopen_button') {
+      if (typeof p.to !== 'string' || typeof p.conversation_id !== 'number') throw new PermanentJobError('reopen_button without a recipient');
+      await send(deps, job, {
+        to: p.to,
+        kind: 'buttons',
+        text: `There is an update to your ${p.department ?? ''} conversation, do you want to continue?`.replace('  ', ' '),
+        buttons: [{ id: `accept_reopen_conversation_conv#${p.conversation_id}`, title: 'Continue' }],
+      });
+      return;
+    }
+    const id = Number(p.message_id);
+    if (!Number.isSafeInteger(id)) throw new PermanentJobError('whatsapp.send without a message id');
+    const m = await outboundContext(deps.sql, id);
+    if (!m || m.delivery_status !== 'queued') return;
+    const msg: OutboundMessage =
+      m.message_type === 'text' || m.message_type === 'system' || (!m.media_key && !m.media_url)
+        ? { to: m.guest_number, kind: 'text', text: m.content }
+        : {
+            to: m.guest_number,
+            kind: 'media',
+            mediaType: m.message_type as 'image' | 'document' | 'video' | 'audio',
+            link: m.media_key ? deps.signer.url(m.media_key, 24 * 3600) : m.media_url!,
+            caption: m.content !== m.media_filename ? m.content : undefined,
+            filename: m.media_filename ?? undefined,
+          };
+    try {
+      const { providerMessageId } = await send(deps, job, msg);
+      await setDeliveryStatus(deps.sql, id, 'sent', null, deliveryAllowedFrom('sent'), providerMessageId);
+    } catch (err) {
+      const final = err instanceof PermanentJobError || job.deliveries >= deps.maxDeliveries;
+      if (final) await setDeliveryStatus(deps.sql, id, 'failed', (err as Error).message.slice(0, 500), deliveryAllowedFrom('failed'));
+      throw err;
+    }
+  };
+}
+
+async function send(deps: WhatsAppSendDeps, job: Job, msg: OutboundMessage): Promise<{ providerMessageId: string }> {
+  try {
+    return await deps.provider.send(msg);
+  } catch (err) {
+    if (err instanceof ProviderError && !err.retryable) throw new PermanentJobError(err.message);
+    deps.log.debug({ job: job.id, err: (err as Error).message }, 'whatsapp send failed');
+    throw err;
+  }
+}

@@ -1,0 +1,266 @@
+// Durable job queue on JetStream (works with NATS 2.9: one work-queue stream, durable pull
+// consumers with a single filter subject each, delays through NAK with a delay — no per-message
+// TTLs, priority groups or multi-filter consumers).
+//
+// Every node runs the same consumers, so they compete for jobs. The stream is bounded
+// (discard new): a full queue refuses enqueues, which callers see as 503.
+//
+// Ordering: a kind listed in `partitions` is split into P subjects (<kind>.p<n>); a job's key
+// picks its partition, and each partition has its own consumer with max_ack_pending 1, so jobs of
+// one key run one at a time, in order, across all nodes — while P partitions run in parallel.
+import { randomUUID } from 'node:crypto';
+import {
+  AckPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { Logger } from '../obs/log.js';
+import type { Counter, Gauge } from '../obs/metrics.js';
+import type { NatsLink } from '../nats/link.js';
+import { OverloadedError, UnavailableError } from '../protocol/errors.js';
+import { Dispatcher } from './dispatch.js';
+import { partitionOf, type DeadLetterSink, type JobHandler, type JobQueue, type WorkerOptions } from './queue.js';
+
+export interface JetStreamQueueDeps {
+  link: NatsLink;
+  prefix: string;
+  replicas: number;
+  log: Logger;
+  deadLetter: DeadLetterSink;
+  outcomes: Counter;
+  depthGauge: Gauge;
+  defaults: WorkerOptions;
+  maxMessages?: number;
+  /** Seconds before an unacknowledged job is redelivered (a worker or its node died). */
+  ackWaitS?: number;
+  /** Kinds whose jobs are ordered by key, and their number of partitions. */
+  partitions?: Record<string, number>;
+}
+
+interface Worker {
+  kind: string;
+  dispatcher: Dispatcher<unknown>;
+  options: WorkerOptions;
+  /** One consumer for a plain kind; one per partition for a partitioned kind. */
+  messages: ConsumerMessages[];
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class JetStreamQueue implements JobQueue {
+  private readonly dispatchDeps: JetStreamQueueDeps & { heartbeatMs: number };
+  readonly kind = 'jetstream' as const;
+  private js: JetStreamClient | null = null;
+  private jsm: JetStreamManager | null = null;
+  private setup: Promise<void> | null = null;
+  private workers = new Map<string, Worker>();
+  private stopped = false;
+  private offLink: () => void;
+  private depthTimer: NodeJS.Timeout;
+
+  constructor(private readonly deps: JetStreamQueueDeps) {
+    this.dispatchDeps = { ...deps, heartbeatMs: ((deps.ackWaitS ?? 60) * 1000) / 3 };
+    this.offLink = deps.link.on((event) => {
+      if (event === 'connected') this.setup = this.init();
+    });
+    if (deps.link.connection) this.setup = this.init();
+    this.depthTimer = setInterval(() => void this.refreshDepth(), 5000);
+    this.depthTimer.unref();
+  }
+
+  get streamName(): string {
+    return `${this.deps.prefix}_JOBS`;
+  }
+
+  private subject(kind: string, partition?: number): string {
+    return `${this.deps.prefix}.jobs.${kind}${partition === undefined ? '' : `.p${partition}`}`;
+  }
+
+  private durable(kind: string, partition?: number): string {
+    return `${kind.replace(/[^\w-]/g, '_')}${partition === undefined ? '' : `_p${partition}`}`;
+  }
+
+  private partitions(kind: string): number | undefined {
+    return this.deps.partitions?.[kind];
+  }
+
+  /** Creates (or updates) the stream, then (re)starts every registered worker. */
+  private async init(): Promise<void> {
+    const nc = this.deps.link.connection;
+    if (!nc) return;
+    try {
+      this.jsm = await jetstreamManager(nc);
+      this.js = jetstream(nc);
+      const config = {
+        name: this.streamName,
+        subjects: [`${this.deps.prefix}.jobs.>`],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        discard: DiscardPolicy.New,
+        max_msgs: this.deps.maxMessages ?? 1_000_000,
+        duplicate_window: 120_000_000_000, // 2 min in ns
+        num_replicas: this.deps.replicas,
+      };
+      try {
+        await this.jsm.streams.info(this.streamName);
+        await this.jsm.streams.update(this.streamName, config);
+      } catch (err) {
+        if (!/not found/i.test((err as Error).message)) throw err;
+        await this.jsm.streams.add(config);
+      }
+      for (const w of this.workers.values()) await this.startWorker(w);
+    } catch (err) {
+      this.deps.log.error({ err }, 'jetstream setup failed; retrying in 2 s');
+      if (!this.stopped) {
+        await new Promise((r) => setTimeout(r, 2000));
+        if (!this.stopped) return this.init();
+      }
+    }
+  }
+
+  /** Resolves once the stream exists (or rejects with 503 while NATS is unreachable). */
+  async ready(): Promise<void> {
+    if (!this.setup) throw new UnavailableError('job queue unavailable: NATS not connected');
+    await this.setup;
+  }
+
+  async enqueue(kind: string, payload: unknown, opts: { id?: string; key?: string } = {}): Promise<{ id: string; duplicate: boolean }> {
+    if (!this.js || !this.deps.link.connected) throw new UnavailableError('job queue unavailable: NATS not connected');
+    const id = opts.id ?? randomUUID();
+    const data = enc.encode(JSON.stringify({ id, p: payload, ...(opts.key !== undefined ? { k: opts.key } : {}) }));
+    const n = this.partitions(kind);
+    const partition = n === undefined ? undefined : partitionOf(opts.key ?? id, n);
+    try {
+      const ack = await this.js.publish(this.subject(kind, partition), data, { msgID: id, timeout: 5000 });
+      return { id, duplicate: ack.duplicate };
+    } catch (err) {
+      const msg = (err as Error).message ?? '';
+      if (/maximum messages|resource limits|insufficient resources/i.test(msg)) throw new OverloadedError('job queue is full', { cause: err });
+      throw new UnavailableError(`job queue unavailable: ${msg}`, { cause: err });
+    }
+  }
+
+  work<P>(kind: string, handler: JobHandler<P>, opts: Partial<WorkerOptions> = {}): void {
+    if (this.workers.has(kind)) throw new Error(`a worker for ${kind} is already registered`);
+    const options = { ...this.deps.defaults, ...opts } as WorkerOptions;
+    const worker: Worker = {
+      kind,
+      options,
+      dispatcher: new Dispatcher(kind, handler as JobHandler<unknown>, options, this.dispatchDeps),
+      messages: [],
+    };
+    this.workers.set(kind, worker);
+    if (this.jsm) {
+      this.startWorker(worker).catch((err) => {
+        if (!this.stopped) this.deps.log.error({ err, kind }, 'starting the job consumer failed; retrying with the next connection');
+      });
+    }
+  }
+
+  private async startWorker(w: Worker): Promise<void> {
+    if (!this.jsm || !this.js || this.stopped) return;
+    for (const m of w.messages) m.stop();
+    w.messages = [];
+    const n = this.partitions(w.kind);
+    const parts = n === undefined ? [undefined] : Array.from({ length: n }, (_, i) => i);
+    for (const partition of parts) {
+      if (this.stopped) return;
+      const durable = this.durable(w.kind, partition);
+      const config = {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: this.subject(w.kind, partition),
+        ack_wait: (this.deps.ackWaitS ?? 60) * 1e9, // ns; handlers finish well within it
+        max_deliver: -1, // the dispatcher counts deliveries and dead-letters itself
+        // A partition hands out its next job only after the previous one is acknowledged.
+        max_ack_pending: partition === undefined ? Math.max(64, w.options.concurrency * 8) : 1,
+      };
+      try {
+        await this.jsm.consumers.info(this.streamName, durable);
+        await this.jsm.consumers.update(this.streamName, durable, config);
+      } catch (err) {
+        if (!/not found/i.test((err as Error).message)) throw err;
+        await this.jsm.consumers.add(this.streamName, config);
+      }
+      const consumer = await this.js.consumers.get(this.streamName, durable);
+      const messages = await consumer.consume({ max_messages: partition === undefined ? Math.max(8, w.options.concurrency * 2) : 2 });
+      w.messages.push(messages);
+      void this.consumeLoop(w, messages);
+    }
+  }
+
+  private async consumeLoop(w: Worker, messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const m of messages) {
+        await w.dispatcher.acquire();
+        if (this.stopped) {
+          w.dispatcher.cancel();
+          m.nak();
+          break;
+        }
+        w.dispatcher.run(this.delivery(w.kind, m));
+      }
+    } catch (err) {
+      if (!this.stopped) this.deps.log.error({ err, kind: w.kind }, 'job consumer stopped');
+    }
+  }
+
+  private delivery(kind: string, m: JsMsg) {
+    let id = `${kind}:${m.seq}`;
+    let payload: unknown = null;
+    let key: string | undefined;
+    try {
+      const env = JSON.parse(dec.decode(m.data)) as { id: string; p: unknown; k?: string };
+      id = env.id;
+      payload = env.p;
+      key = env.k;
+    } catch {
+      payload = { undecodable: Buffer.from(m.data).toString('base64') };
+    }
+    return {
+      job: { id, kind, payload, deliveries: m.info.deliveryCount, ...(key !== undefined ? { key } : {}) },
+      ack: () => m.ack(),
+      retry: (delayMs: number) => m.nak(delayMs),
+      term: () => m.term(),
+      working: () => m.working(),
+    };
+  }
+
+  async depth(kind: string): Promise<number> {
+    if (!this.jsm) return 0;
+    try {
+      // A work queue keeps a message until it is acked: the subjects' counts are the depth.
+      const filter = this.partitions(kind) === undefined ? this.subject(kind) : `${this.subject(kind)}.*`;
+      const info = await this.jsm.streams.info(this.streamName, { subjects_filter: filter });
+      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    } catch {
+      return 0;
+    }
+  }
+
+  private async refreshDepth(): Promise<void> {
+    for (const kind of this.workers.keys()) this.deps.depthGauge.set(await this.depth(kind), { kind });
+  }
+
+  healthy(): boolean {
+    return this.deps.link.connected && this.js !== null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.offLink();
+    clearInterval(this.depthTimer);
+    for (const w of this.workers.values()) {
+      for (const m of w.messages) m.stop();
+      await w.dispatcher.drained();
+    }
+  }
+}

@@ -1,0 +1,259 @@
+// Uploads, downloads and provider-media ingestion.
+//
+// An upload streams (busboy) into a temporary file — never the whole file in memory — with a size
+// limit; only when it is complete is it checked: the caller's access to the conversation, then
+// the real type from its bytes, metadata stripping and a thumbnail in the worker pool. Only then
+// does anything reach the store, so an aborted or refused upload leaves no object behind.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import type { ChatService } from '../chat/service.js';
+import type { User } from '../directory/model.js';
+import type { Logger } from '../obs/log.js';
+import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../protocol/errors.js';
+import type { Sql } from '../store/db.js';
+import * as store from '../store/media.js';
+import type { CpuPool } from '../workers/pool.js';
+import type { Inspection } from './inspect.js';
+import type { MediaSigner } from './signer.js';
+import type { MediaStorage } from './storage.js';
+
+export interface MediaDeps {
+  sql: Sql;
+  storage: MediaStorage;
+  cpu: Pick<CpuPool, 'inspectMedia'>;
+  signer: MediaSigner;
+  chat: Pick<ChatService, 'conversation'>;
+  maxBytes: number;
+  log: Logger;
+  /** Provider media downloads (WhatsApp Cloud API), when configured. */
+  whatsapp: { apiUrl: string; token: string } | null;
+}
+
+export interface UploadResult {
+  message: string;
+  file_url: string;
+  thumbnail_url: string | null;
+  filename: string;
+  file_type: string;
+  caption: string;
+  conversation_id: number;
+  file_info: { original_name: string; size: number; content_type: string; width: number | null; height: number | null };
+}
+
+const TMP = path.join(os.tmpdir(), 'lobbybee-media');
+/** WhatsApp accepts videos up to 16 MB: provider media may exceed the upload limit. */
+const PROVIDER_MAX_BYTES = 16 * 1024 * 1024;
+
+function safeName(name: string): string {
+  const base = path.basename(name || 'file').replace(/[\u0000-\u001f"\\/]/g, '_').trim();
+  return (base || 'file').slice(0, 200);
+}
+
+export class MediaService {
+  constructor(private readonly deps: MediaDeps) {}
+
+  /** Receives one multipart upload; see the header comment for the order of checks. */
+  async upload(user: User, body: Readable, contentType: string, contentLength: number): Promise<UploadResult> {
+    const limit = this.deps.maxBytes;
+    if (!/^multipart\/form-data/i.test(contentType)) throw new UnsupportedTypeError('upload-media takes multipart/form-data');
+    if (contentLength > limit + 64 * 1024) throw new TooLargeError(`the file is larger than ${limit} bytes`);
+    await mkdir(TMP, { recursive: true });
+    const tmp = path.join(TMP, randomUUID());
+    try {
+      const form = await this.receive(body, contentType, tmp, limit);
+      const conversationId = Number(form.fields['conversation_id']);
+      if (!Number.isSafeInteger(conversationId) || conversationId < 1) throw ValidationError.of({ conversation_id: 'is required (a conversation id)' });
+      if (!form.file) throw ValidationError.of({ file: 'is required' });
+      const conv = await this.deps.chat.conversation(user, conversationId);
+      const stored = await this.store(tmp, { filename: form.file.filename, declared: form.file.mimeType, hotelId: conv.hotel_id, conversationId, uploadedBy: user.id, messageId: null });
+      const caption = (form.fields['caption'] ?? '').trim();
+      return {
+        message: 'File uploaded successfully',
+        file_url: this.deps.signer.url(stored.key),
+        thumbnail_url: stored.thumbKey ? this.deps.signer.url(stored.thumbKey) : null,
+        filename: stored.filename,
+        file_type: stored.kind,
+        caption,
+        conversation_id: conversationId,
+        file_info: { original_name: form.file.filename, size: stored.size, content_type: stored.mime, width: stored.width, height: stored.height },
+      };
+    } finally {
+      await rm(tmp, { force: true });
+      await rm(`${tmp}.clean`, { force: true });
+      await rm(`${tmp}.thumb.webp`, { force: true });
+    }
+  }
+
+  private receive(body: Readable, contentType: string, tmp: string, limit: number) {
+    return new Promise<{ fields: Record<string, string>; file: { filename: string; mimeType: string } | null }>((resolve, reject) => {
+      const fields: Record<string, string> = {};
+      let file: { filename: string; mimeType: string } | null = null;
+      let writing: Promise<void> | null = null;
+      let failure: Error | null = null;
+      // The first problem is the answer; the rest of the body is still read (and discarded) so
+      // the parser reaches its end and the request can be answered cleanly.
+      const fail = (err: Error) => {
+        failure ??= err;
+      };
+      let bb: busboy.Busboy;
+      try {
+        bb = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: limit, files: 1, fields: 10, fieldSize: 8192, parts: 12 } });
+      } catch (err) {
+        reject(new ValidationError(`malformed multipart body: ${(err as Error).message}`));
+        return;
+      }
+      bb.on('field', (name, value) => {
+        if (!['conversation_id', 'caption'].includes(name)) return fail(ValidationError.of({ [name]: 'is not a known field' }));
+        fields[name] = value;
+      });
+      bb.on('file', (name, stream, info) => {
+        if (name !== 'file' || failure) {
+          stream.resume();
+          if (name !== 'file') fail(ValidationError.of({ [name]: 'is not a known field (the file goes in "file")' }));
+          return;
+        }
+        file = { filename: safeName(info.filename ?? 'file'), mimeType: info.mimeType ?? '' };
+        stream.on('limit', () => fail(new TooLargeError(`the file is larger than ${limit} bytes`)));
+        writing = pipeline(stream, createWriteStream(tmp));
+        writing.catch((err: Error) => fail(err));
+      });
+      bb.on('filesLimit', () => fail(new ValidationError('only one file per upload')));
+      bb.on('partsLimit', () => fail(new ValidationError('too many parts in the upload')));
+      bb.on('fieldsLimit', () => fail(new ValidationError('too many fields in the upload')));
+      bb.on('error', (err) => fail(new ValidationError(`malformed multipart body: ${(err as Error).message}`)));
+      bb.on('close', () => {
+        void (async () => {
+          try {
+            await writing;
+          } catch (err) {
+            failure ??= err as Error;
+          }
+          if (failure) reject(failure);
+          else resolve({ fields, file });
+        })();
+      });
+      body.on('error', (err) => {
+        failure ??= err;
+        bb.destroy();
+        reject(failure);
+      });
+      body.pipe(bb);
+    });
+  }
+
+  /** Checks a complete local file in the worker pool and puts it (and its thumbnail) in the store. */
+  private async store(
+    tmp: string,
+    o: { filename: string; declared: string; hotelId: string; conversationId: number | null; uploadedBy: number | null; messageId: number | null },
+  ): Promise<Inspection & { key: string; thumbKey: string | null; size: number; filename: string }> {
+    const checked = await this.deps.cpu.inspectMedia(tmp, o.filename, o.declared);
+    if (!checked.ok) throw new UnsupportedTypeError(checked.reason);
+    const source = checked.cleanPath ?? tmp;
+    const { size } = await stat(source);
+    const id = randomUUID();
+    const key = `chat/${o.hotelId}/${o.conversationId ?? 'none'}/${id}.${checked.ext}`;
+    const thumbKey = checked.thumbPath ? `chat/${o.hotelId}/${o.conversationId ?? 'none'}/${id}.thumb.webp` : null;
+    const filename = /\.[a-z0-9]{1,5}$/i.test(o.filename) ? o.filename : `${o.filename}.${checked.ext}`;
+    await this.deps.storage.put(key, source, checked.mime);
+    if (thumbKey && checked.thumbPath) await this.deps.storage.put(thumbKey, checked.thumbPath, 'image/webp');
+    await store.insertMediaObject(this.deps.sql, {
+      key,
+      hotel_id: o.hotelId,
+      conversation_id: o.conversationId,
+      uploaded_by: o.uploadedBy,
+      filename,
+      content_type: checked.mime,
+      size,
+      thumbnail_key: thumbKey,
+      message_id: o.messageId,
+    });
+    return { ...checked, key, thumbKey, size, filename };
+  }
+
+  /**
+   * GET /media/<key>?exp&sig: a valid, unexpired signature is the only admission. Disk objects
+   * are streamed; S3 objects get a redirect to a presigned URL of a few minutes.
+   */
+  async serve(key: string, exp: string, sig: string): Promise<{ redirect: string } | { object: NonNullable<Awaited<ReturnType<MediaStorage['open']>>>; filename: string }> {
+    const verdict = this.deps.signer.verify(key, exp, sig);
+    if (verdict === 'bad') throw new ForbiddenError('invalid media signature');
+    if (verdict === 'expired') throw new ForbiddenError('this media link has expired; fetch the message again for a fresh one');
+    const filename = key.split('/').pop() ?? 'file';
+    const url = await this.deps.storage.presignedGet(key, 300, filename);
+    if (url) return { redirect: url };
+    const object = await this.deps.storage.open(key);
+    if (!object) throw new NotFoundError('media not found');
+    return { object, filename };
+  }
+
+  /**
+   * media.ingest job: copies a provider's media (a URL, or a WhatsApp media id) into our store and
+   * points the message at it. Idempotent: a message that already has its key is left alone.
+   */
+  async ingest(messageId: number): Promise<'done' | 'skipped'> {
+    const target = await store.ingestTarget(this.deps.sql, messageId);
+    if (!target || target.media_key || !target.media_source) return 'skipped';
+    const url = await this.resolveSource(target.media_source);
+    await mkdir(TMP, { recursive: true });
+    const tmp = path.join(TMP, randomUUID());
+    try {
+      const res = await fetch(url.href, { headers: url.auth ? { authorization: `Bearer ${url.auth}` } : {}, signal: AbortSignal.timeout(60_000) });
+      if (!res.ok || !res.body) throw new Error(`media download answered ${res.status}`);
+      const declared = res.headers.get('content-type') ?? '';
+      let received = 0;
+      const limited = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).on('data', (c: Buffer) => {
+        received += c.length;
+        if (received > PROVIDER_MAX_BYTES) limited.destroy(new TooLargeError('provider media is larger than 16 MB'));
+      });
+      await pipeline(limited, createWriteStream(tmp));
+      const filename = safeName(target.media_filename ?? path.basename(new URL(url.href).pathname));
+      const stored = await this.store(tmp, { filename, declared, hotelId: target.hotel_id, conversationId: target.conversation_id, uploadedBy: null, messageId: target.id });
+      await store.setMessageMedia(this.deps.sql, target.id, { key: stored.key, contentType: stored.mime, filename: stored.filename, type: stored.kind });
+      return 'done';
+    } finally {
+      await rm(tmp, { force: true });
+      await rm(`${tmp}.clean`, { force: true });
+      await rm(`${tmp}.thumb.webp`, { force: true });
+    }
+  }
+
+  private async resolveSource(source: string): Promise<{ href: string; auth: string | null }> {
+    if (/^https?:\/\//.test(source)) return { href: source, auth: null };
+    const id = source.replace(/^media_id:/, '');
+    const wa = this.deps.whatsapp;
+    if (!wa) throw new Error('a provider media id needs WHATSAPP_API_URL to be downloaded');
+    const meta = await fetch(`${wa.apiUrl}/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${wa.token}` }, signal: AbortSignal.timeout(15_000) });
+    if (!meta.ok) throw new Error(`provider media lookup answered ${meta.status}`);
+    const { url } = (await meta.json()) as { url?: string };
+    if (!url) throw new Error('provider media lookup returned no url');
+    return { href: url, auth: wa.token };
+  }
+
+  /** Cron: removes uploads never used by a message, and media of long-archived conversations. */
+  async cleanup(orphanHours: number, retentionDays: number): Promise<{ orphans: number; expired: number }> {
+    let orphans = 0;
+    let expired = 0;
+    for (const [list, count] of [
+      [() => store.orphanedMedia(this.deps.sql, orphanHours, 200), () => orphans++],
+      [() => store.expiredMedia(this.deps.sql, retentionDays, 200), () => expired++],
+    ] as const) {
+      for (;;) {
+        const batch = await list();
+        for (const o of batch) {
+          await this.deps.storage.delete(o.key);
+          if (o.thumbnail_key) await this.deps.storage.delete(o.thumbnail_key);
+          await store.dropMediaObject(this.deps.sql, o.key);
+          count();
+        }
+        if (batch.length < 200) break;
+      }
+    }
+    return { orphans, expired };
+  }
+}

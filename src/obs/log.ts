@@ -1,0 +1,38 @@
+// One pino logger per process. Redaction is structural (paths below) so a token, password or
+// secret never reaches a log line even when a caller logs a whole object by mistake.
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT = [
+  'password', '*.password', 'new_password', '*.new_password', 'old_password', '*.old_password',
+  'token', '*.token', 'access', '*.access', 'refresh', '*.refresh',
+  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
+  'secret', '*.secret', 'jwtSecret', '*.jwtSecret', 'password_hash', '*.password_hash',
+];
+
+export function createLogger(opts: { level: string; nodeId: string }): Logger {
+  return pino({
+    level: opts.level,
+    base: { node: opts.nodeId },
+    redact: { paths: REDACT, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+/** Removes credentials from a URL before it is logged (query tokens, user:pass@). */
+export function safeUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (q === -1) return path;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) {
+    if (/token|secret|signature|sig|key|password/i.test(key)) params.set(key, '[redacted]');
+  }
+  return `${path}?${params.toString()}`;
+}
+
+export function safeServerUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//[redacted]@');
+}

@@ -1,0 +1,244 @@
+// Wire shapes of the directory endpoints: request bodies and queries (typebox) and the response
+// objects built from stored rows.
+import { Type } from '@sinclair/typebox';
+import type { Hotel, Room, Guest, User } from '../../directory/model.js';
+import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../directory/model.js';
+import type { Notification } from '../../store/notifications.js';
+import type { StayView } from '../../store/stays.js';
+import { PageQuery } from './paging.js';
+
+const strict = { additionalProperties: false } as const;
+const literals = <T extends string>(values: readonly T[], description?: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
+const Text = (max: number) => Type.String({ maxLength: max });
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'HH:MM' });
+const DateTime = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+  description: 'an ISO 8601 date or date-time such as 2026-03-01 or 2026-03-01T14:00:00Z',
+});
+const Email = Type.String({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', description: 'an email address' });
+const HotelId = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'a hotel id (uuid)' });
+const Department = Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 5 })], {
+  description: 'one department or a list: Reception, Housekeeping, Room Service, Restaurant, Management',
+});
+
+// ───── hotels ─────
+const hotelFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Text(5000),
+  address: Text(500),
+  city: Text(100),
+  state: Text(100),
+  country: Text(100),
+  pincode: Text(10),
+  phone: Text(20),
+  email: Type.Union([Email, Type.Literal('')]),
+  time_zone: Type.String({ minLength: 1, maxLength: 64, description: 'an IANA time zone such as Asia/Kolkata' }),
+  check_in_time: Time,
+  check_out_time: Time,
+};
+export const HotelCreate = Type.Object(
+  {
+    ...hotelFields,
+    ...Object.fromEntries(Object.entries(hotelFields).filter(([k]) => k !== 'name').map(([k, v]) => [k, Type.Optional(v)])),
+    status: Type.Optional(literals(['pending', 'verified', 'suspended', 'rejected'] as const)),
+    is_active: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export const HotelPatch = Type.Partial(HotelCreate, strict);
+export const HotelQuery = Type.Object({ ...PageQuery, search: Type.Optional(Text(100)) }, strict);
+
+export function presentHotel(h: Hotel) {
+  return {
+    id: h.id,
+    name: h.name,
+    description: h.description,
+    address: h.address,
+    city: h.city,
+    state: h.state,
+    country: h.country,
+    pincode: h.pincode,
+    phone: h.phone,
+    email: h.email,
+    time_zone: h.time_zone,
+    check_in_time: h.check_in_time.slice(0, 5),
+    check_out_time: h.check_out_time.slice(0, 5),
+    status: h.status,
+    is_active: h.is_active,
+    created_at: h.created_at.toISOString(),
+    updated_at: h.updated_at.toISOString(),
+  };
+}
+
+// ───── users ─────
+export const UserCreate = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 150, pattern: '^[\\w.@+-]+$', description: 'letters, digits and @.+-_' }),
+    email: Email,
+    password: Type.String({ minLength: 8, maxLength: 256, description: 'at least 8 characters' }),
+    first_name: Type.Optional(Text(150)),
+    last_name: Type.Optional(Text(150)),
+    phone_number: Type.Optional(Text(20)),
+    user_type: literals(USER_TYPES),
+    department: Type.Optional(Department),
+    hotel_id: Type.Optional(HotelId),
+  },
+  strict,
+);
+export const UserPatch = Type.Object(
+  {
+    username: Type.Optional(UserCreate.properties.username),
+    email: Type.Optional(Email),
+    password: Type.Optional(UserCreate.properties.password),
+    first_name: Type.Optional(Text(150)),
+    last_name: Type.Optional(Text(150)),
+    phone_number: Type.Optional(Text(20)),
+    user_type: Type.Optional(literals(USER_TYPES)),
+    department: Type.Optional(Department),
+    is_active: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export const UserQuery = Type.Object(
+  { ...PageQuery, user_type: Type.Optional(literals(USER_TYPES)), search: Type.Optional(Text(100)), hotel: Type.Optional(Type.String({ maxLength: 36 })) },
+  strict,
+);
+
+export function presentUser(u: User) {
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    first_name: u.first_name,
+    last_name: u.last_name,
+    phone_number: u.phone_number,
+    user_type: u.user_type,
+    hotel_id: u.hotel_id,
+    hotel_name: u.hotel_name,
+    department: u.departments,
+    is_active: u.is_active,
+    created_at: u.created_at.toISOString(),
+    last_login: u.last_login_at?.toISOString() ?? null,
+  };
+}
+
+// ───── rooms ─────
+export const RoomCreate = Type.Object(
+  {
+    room_number: Type.String({ minLength: 1, maxLength: 25 }),
+    floor: Type.Integer({ minimum: -10, maximum: 300 }),
+    status: Type.Optional(literals(ROOM_STATUSES)),
+    hotel_id: Type.Optional(HotelId),
+  },
+  strict,
+);
+export const RoomPatch = Type.Partial(Type.Omit(RoomCreate, ['hotel_id']), strict);
+export const RoomQuery = Type.Object(
+  { ...PageQuery, floor: Type.Optional(Type.Integer()), status: Type.Optional(literals(ROOM_STATUSES)), hotel: Type.Optional(Type.String({ maxLength: 36 })) },
+  strict,
+);
+
+export function presentRoom(r: Room) {
+  return {
+    id: r.id,
+    hotel_id: r.hotel_id,
+    room_number: r.room_number,
+    floor: r.floor,
+    status: r.status,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  };
+}
+
+// ───── guests ─────
+export const GuestCreate = Type.Object(
+  {
+    whatsapp_number: Type.String({ minLength: 5, maxLength: 32, description: 'a phone number in international form' }),
+    full_name: Type.String({ minLength: 1, maxLength: 200 }),
+    email: Type.Optional(Type.Union([Email, Type.Literal('')])),
+    nationality: Type.Optional(Text(100)),
+    hotel_id: Type.Optional(HotelId),
+  },
+  strict,
+);
+export const GuestPatch = Type.Partial(Type.Omit(GuestCreate, ['hotel_id']), strict);
+export const GuestQuery = Type.Object({ ...PageQuery, search: Type.Optional(Text(100)), status: Type.Optional(literals(GUEST_STATUSES)) }, strict);
+
+export function presentGuest(g: Guest) {
+  return {
+    id: g.id,
+    whatsapp_number: g.whatsapp_number,
+    full_name: g.full_name,
+    email: g.email,
+    nationality: g.nationality,
+    status: g.status,
+    hotel_id: g.hotel_id,
+    created_at: g.created_at.toISOString(),
+    updated_at: g.updated_at.toISOString(),
+  };
+}
+
+// ───── stays ─────
+export const StayCreate = Type.Object(
+  {
+    guest_id: Type.Optional(Id),
+    guest: Type.Optional(Type.Omit(GuestCreate, ['hotel_id'], strict)),
+    room_id: Type.Optional(Type.Union([Id, Type.Null()])),
+    check_in_date: Type.Optional(DateTime),
+    check_out_date: Type.Optional(DateTime),
+    number_of_guests: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    hotel_id: Type.Optional(HotelId),
+  },
+  strict,
+);
+export const StayPatch = Type.Object(
+  {
+    room_id: Type.Optional(Type.Union([Id, Type.Null()])),
+    check_in_date: Type.Optional(DateTime),
+    check_out_date: Type.Optional(DateTime),
+    number_of_guests: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  },
+  strict,
+);
+export const CheckInBody = Type.Object({ room_id: Type.Optional(Id) }, strict);
+export const EmptyBody = Type.Object({}, strict);
+export const StayQuery = Type.Object({ ...PageQuery, status: Type.Optional(literals(STAY_STATUSES)), guest: Type.Optional(Id) }, strict);
+
+export function presentStay(s: StayView) {
+  return {
+    id: s.id,
+    hotel_id: s.hotel_id,
+    guest_id: s.guest_id,
+    guest_name: s.guest_name,
+    guest_whatsapp_number: s.guest_whatsapp_number,
+    room_id: s.room_id,
+    room_number: s.room_number,
+    floor: s.floor,
+    status: s.status,
+    check_in_date: s.check_in_date?.toISOString() ?? null,
+    check_out_date: s.check_out_date?.toISOString() ?? null,
+    actual_check_in: s.actual_check_in?.toISOString() ?? null,
+    actual_check_out: s.actual_check_out?.toISOString() ?? null,
+    number_of_guests: s.number_of_guests,
+    created_at: s.created_at.toISOString(),
+    updated_at: s.updated_at.toISOString(),
+  };
+}
+
+// ───── notifications ─────
+export const NotificationQuery = Type.Object({ ...PageQuery, unread: Type.Optional(Type.Boolean()) }, strict);
+
+export function presentNotification(n: Notification) {
+  return {
+    id: n.id,
+    type: n.type,
+    title: n.title,
+    message: n.message,
+    link: n.link,
+    link_label: n.link_label,
+    is_read: n.is_read,
+    created_at: n.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,166 @@
+// The per-request view handed to route handlers. Everything needed from uWS's stack-allocated
+// HttpRequest is copied synchronously here; the body is read as it arrives (uWS does not buffer
+// it), bounded by a size limit, and an aborted client is noticed at once.
+import { Readable } from 'node:stream';
+import type { TSchema, Static } from '@sinclair/typebox';
+import type { HttpRequest, HttpResponse } from '../uws.js';
+import { TooLargeError, UnsupportedTypeError, ValidationError } from '../../protocol/errors.js';
+import { validate } from '../../protocol/validate.js';
+
+export type BodyMode = 'none' | 'buffer' | 'stream';
+
+export interface HttpContext {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly ip: string;
+  readonly requestId: string;
+  readonly startedAt: number;
+  /** True once the client went away; nothing may be written after that. */
+  readonly aborted: boolean;
+  /** Raw body bytes (routes with body mode 'buffer'). */
+  body(): Promise<Buffer>;
+  /** Body parsed as JSON and checked against a schema; 400/413/415 on failure. */
+  json<S extends TSchema>(schema: S): Promise<Static<S>>;
+  /** Streaming body (routes with body mode 'stream'), paused while the consumer is slow. */
+  stream(): Readable;
+  onAbort(cb: () => void): void;
+}
+
+export class UwsHttpContext implements HttpContext {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Record<string, string> = {};
+  readonly startedAt = performance.now();
+  aborted = false;
+  private abortHandlers: Array<() => void> = [];
+  private bodyPromise: Promise<Buffer> | null = null;
+  private readable: Readable | null = null;
+
+  constructor(
+    readonly res: HttpResponse,
+    req: HttpRequest,
+    readonly params: Record<string, string>,
+    readonly ip: string,
+    readonly requestId: string,
+    bodyMode: BodyMode,
+    maxBodyBytes: number,
+  ) {
+    this.method = req.getMethod().toUpperCase();
+    this.path = req.getUrl();
+    this.query = new URLSearchParams(req.getQuery() ?? '');
+    req.forEach((k, v) => {
+      this.headers[k] = v;
+    });
+    res.onAborted(() => {
+      this.aborted = true;
+      for (const cb of this.abortHandlers.splice(0)) cb();
+    });
+    if (bodyMode === 'buffer') {
+      this.bodyPromise = this.collect(maxBodyBytes);
+      // A handler may fail (e.g. 401) before it reads the body; that rejection is not an error.
+      this.bodyPromise.catch(() => undefined);
+    }
+    else if (bodyMode === 'stream') this.readable = this.pipe();
+    else if (this.hasBody()) res.onData(() => undefined); // drain and ignore
+  }
+
+  private hasBody(): boolean {
+    const len = this.headers['content-length'];
+    return (len !== undefined && len !== '0') || this.headers['transfer-encoding'] !== undefined;
+  }
+
+  onAbort(cb: () => void): void {
+    if (this.aborted) cb();
+    else this.abortHandlers.push(cb);
+  }
+
+  private collect(limit: number): Promise<Buffer> {
+    const declared = Number(this.headers['content-length'] ?? '0');
+    return new Promise<Buffer>((resolve, reject) => {
+      this.onAbort(() => reject(new ClientGoneError()));
+      if (declared > limit) {
+        // Refuse before reading: the handler answers 413 and uWS drops the rest.
+        this.res.onData(() => undefined);
+        reject(new TooLargeError(`request body is larger than ${limit} bytes`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let failed = false;
+      this.res.onData((chunk, isLast) => {
+        if (failed) return;
+        size += chunk.byteLength;
+        if (size > limit) {
+          failed = true;
+          reject(new TooLargeError(`request body is larger than ${limit} bytes`));
+          return;
+        }
+        // uWS neuters the chunk after this callback returns: copy it.
+        chunks.push(Buffer.from(Buffer.from(chunk)));
+        if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      });
+    });
+  }
+
+  private pipe(): Readable {
+    const res = this.res;
+    let paused = false;
+    const readable = new Readable({
+      highWaterMark: 256 * 1024,
+      read() {
+        if (paused) {
+          paused = false;
+          res.resume();
+        }
+      },
+    });
+    this.onAbort(() => readable.destroy(new ClientGoneError()));
+    res.onData((chunk, isLast) => {
+      const more = readable.push(Buffer.from(Buffer.from(chunk)));
+      if (isLast) readable.push(null);
+      else if (!more && !paused) {
+        paused = true;
+        res.pause();
+      }
+    });
+    return readable;
+  }
+
+  body(): Promise<Buffer> {
+    if (!this.bodyPromise) throw new Error(`route ${this.path} does not read a body`);
+    return this.bodyPromise;
+  }
+
+  stream(): Readable {
+    if (!this.readable) throw new Error(`route ${this.path} does not stream its body`);
+    return this.readable;
+  }
+
+  async json<S extends TSchema>(schema: S): Promise<Static<S>> {
+    const type = this.headers['content-type'] ?? '';
+    const buf = await this.body();
+    if (buf.length > 0 && type !== '' && !/^application\/(.+\+)?json\b/i.test(type)) {
+      throw new UnsupportedTypeError(`content-type must be application/json, not ${type.split(';')[0]}`);
+    }
+    let value: unknown;
+    try {
+      value = buf.length === 0 ? {} : JSON.parse(buf.toString('utf8'));
+    } catch (e) {
+      throw new ValidationError(`body is not valid JSON: ${(e as Error).message}`);
+    }
+    return validate(schema, value, 'body');
+  }
+}
+
+/** The client closed the connection before the response; nothing to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+  readonly code = 'client_gone';
+  constructor() {
+    super('client closed the connection');
+  }
+}

@@ -1,0 +1,191 @@
+// Route table → uWS. Each path pattern is registered once (with and without its trailing slash)
+// as an `any` handler that dispatches on method, so a wrong method is a 405 and an unknown path
+// a 404 — never a 401. Errors are mapped to {error, details} here and nowhere else.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../obs/log.js';
+import { safeUrl } from '../../obs/log.js';
+import { LATENCY_BUCKETS, type Registry } from '../../obs/metrics.js';
+import { isAppError, MethodNotAllowedError, RateLimitedError, type AppError } from '../../protocol/errors.js';
+import { KeyedRateLimiter } from '../../util/rate-limit.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.js';
+import { ClientGoneError, UwsHttpContext, type BodyMode, type HttpContext } from './context.js';
+import { errorReply, streamReply, writeReply, type Reply } from './reply.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Route {
+  method: Method;
+  /** uWS pattern, e.g. /api/chat/conversations/:id */
+  path: string;
+  handler: (ctx: HttpContext) => Promise<Reply> | Reply;
+  /** Default: 'buffer' for POST/PUT/PATCH, 'none' otherwise. */
+  body?: BodyMode;
+  /** Exempt from the per-IP rate limit (health probes). */
+  unlimited?: boolean;
+}
+
+export interface RouterDeps {
+  log: Logger;
+  metrics: Registry;
+  nodeId: string;
+  maxBodyBytes: number;
+  corsOrigins: string[];
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+  /** Turns infrastructure failures (database, bus) into client-facing errors. */
+  translateError: (err: unknown) => AppError | undefined;
+}
+
+const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id, x-lobbybee-signature';
+const CORS_ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
+
+function decodeIp(buf: ArrayBuffer): string {
+  return Buffer.from(buf).toString();
+}
+
+export class Router {
+  private counter = 0;
+  private readonly requests;
+  private readonly latency;
+  private readonly limiter: KeyedRateLimiter;
+  private readonly anyOrigin: boolean;
+  private readonly origins: Set<string>;
+
+  constructor(private readonly deps: RouterDeps) {
+    this.requests = deps.metrics.counter('http_requests_total', 'HTTP requests by route and status');
+    this.latency = deps.metrics.histogram('http_request_duration_seconds', 'HTTP handling time', LATENCY_BUCKETS);
+    this.limiter = new KeyedRateLimiter(deps.rateLimitPerMinute);
+    this.anyOrigin = deps.corsOrigins.includes('*');
+    this.origins = new Set(deps.corsOrigins);
+  }
+
+  stop(): void {
+    this.limiter.stop();
+  }
+
+  /** Registers every route, then the catch-all 404. */
+  mount(app: TemplatedApp, routes: Route[]): void {
+    const byPath = new Map<string, Map<string, Route>>();
+    for (const r of routes) {
+      const path = r.path.replace(/\/$/, '');
+      let methods = byPath.get(path);
+      if (!methods) byPath.set(path, (methods = new Map()));
+      if (methods.has(r.method)) throw new Error(`duplicate route ${r.method} ${path}`);
+      methods.set(r.method, r);
+    }
+    for (const [path, methods] of byPath) {
+      const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+      const handler = (res: HttpResponse, req: HttpRequest) => this.dispatch(res, req, path, names, methods);
+      app.any(path, handler);
+      // A trailing /* (e.g. /media/*) already matches any depth; others also take a trailing slash.
+      if (!path.endsWith('/*')) app.any(`${path}/`, handler);
+    }
+    app.any('/*', (res, req) => {
+      const cors = this.corsHeaders(req.getHeader('origin'));
+      if (req.getMethod() === 'options') return this.preflight(res, cors);
+      const requestId = this.requestId(req.getHeader('x-request-id'));
+      writeReply(res, errorReply(404, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`), { ...cors, 'x-request-id': requestId }, () => false);
+    });
+  }
+
+  private requestId(incoming: string): string {
+    if (incoming && /^[\w.:-]{1,64}$/.test(incoming)) return incoming;
+    return `${this.deps.nodeId}-${(++this.counter).toString(36)}`;
+  }
+
+  private corsHeaders(origin: string): Record<string, string> {
+    if (!origin || !(this.anyOrigin || this.origins.has(origin))) return {};
+    return { 'access-control-allow-origin': origin, vary: 'origin', 'access-control-expose-headers': 'retry-after, x-request-id' };
+  }
+
+  private preflight(res: HttpResponse, cors: Record<string, string>): void {
+    const headers = cors['access-control-allow-origin']
+      ? { ...cors, 'access-control-allow-methods': CORS_ALLOW_METHODS, 'access-control-allow-headers': CORS_ALLOW_HEADERS, 'access-control-max-age': '600' }
+      : {};
+    writeReply(res, { status: 204 }, headers, () => false);
+  }
+
+  private clientIp(res: HttpResponse, req: HttpRequest): string {
+    if (this.deps.trustProxy) {
+      // The last entry is the one our own proxy added; earlier ones are the client's to forge.
+      const fwd = req.getHeader('x-forwarded-for');
+      if (fwd) return fwd.split(',').at(-1)!.trim();
+    }
+    return decodeIp(res.getRemoteAddressAsText());
+  }
+
+  private dispatch(res: HttpResponse, req: HttpRequest, path: string, names: string[], methods: Map<string, Route>): void {
+    const method = req.getMethod().toUpperCase();
+    const cors = this.corsHeaders(req.getHeader('origin'));
+    if (method === 'OPTIONS') return this.preflight(res, cors);
+    const route = methods.get(method) ?? (method === 'HEAD' ? methods.get('GET') : undefined);
+    const requestId = this.requestId(req.getHeader('x-request-id'));
+    const headers = { ...cors, 'x-request-id': requestId };
+    if (!route) {
+      const err = new MethodNotAllowedError([...methods.keys()]);
+      writeReply(res, errorReply(405, err.message, undefined, { allow: err.allow.join(', ') }), headers, () => false);
+      return;
+    }
+    const params: Record<string, string> = {};
+    for (let i = 0; i < names.length; i++) params[names[i]!] = decodeURIComponent(req.getParameter(i) ?? '');
+    if (path.endsWith('/*')) params['*'] = req.getUrl().slice(path.length - 1);
+    const bodyMode = route.body ?? (method === 'GET' || method === 'DELETE' ? 'none' : 'buffer');
+    const ip = this.clientIp(res, req);
+    const ctx = new UwsHttpContext(res, req, params, ip, requestId, bodyMode, this.deps.maxBodyBytes);
+    void this.run(ctx, route, path, headers);
+  }
+
+  private limit(ctx: HttpContext): void {
+    const auth = ctx.headers['authorization'];
+    const keys = [`ip:${ctx.ip}`];
+    if (auth) keys.push(`tok:${createHash('sha1').update(auth).digest('base64url')}`);
+    for (const key of keys) {
+      const wait = this.limiter.take(key);
+      if (wait > 0) throw new RateLimitedError('too many requests; slow down', Math.ceil(wait));
+    }
+  }
+
+  private async run(ctx: UwsHttpContext, route: Route, path: string, headers: Record<string, string>): Promise<void> {
+    let reply: Reply;
+    try {
+      if (!route.unlimited) this.limit(ctx);
+      reply = await route.handler(ctx);
+    } catch (err) {
+      if (err instanceof ClientGoneError || ctx.aborted) {
+        this.deps.log.debug({ req: ctx.requestId, path }, 'client went away before the response');
+        return;
+      }
+      reply = this.errorToReply(err, ctx);
+    }
+    let sent = true;
+    if (reply.stream) {
+      const extra = { ...headers, ...reply.headers, 'content-type': reply.stream.contentType };
+      await streamReply(ctx.res, { status: reply.status, headers: extra }, reply.stream.body, reply.stream.size, () => ctx.aborted);
+      sent = !ctx.aborted;
+    } else {
+      sent = writeReply(ctx.res, reply, headers, () => ctx.aborted);
+    }
+    const seconds = (performance.now() - ctx.startedAt) / 1000;
+    this.requests.inc({ route: `${route.method} ${path}`, status: String(reply.status) });
+    this.latency.observe(seconds, { method: route.method });
+    this.deps.log.debug(
+      { req: ctx.requestId, method: ctx.method, url: safeUrl(ctx.path), status: reply.status, ms: Math.round(seconds * 1e4) / 10, sent },
+      'http request',
+    );
+  }
+
+  private errorToReply(err: unknown, ctx: HttpContext): Reply {
+    const known = isAppError(err) ? err : this.deps.translateError(err);
+    if (known) {
+      const e = known;
+      const headers: Record<string, string> = {};
+      const retry = (e as { retryAfterS?: number }).retryAfterS;
+      if (retry !== undefined) headers['retry-after'] = String(retry);
+      if (e instanceof MethodNotAllowedError) headers['allow'] = e.allow.join(', ');
+      if (e.status >= 500) this.deps.log.warn({ req: ctx.requestId, code: e.code, err: e.message }, 'request failed');
+      return errorReply(e.status, e.message, e.details, headers);
+    }
+    this.deps.log.error({ req: ctx.requestId, method: ctx.method, url: safeUrl(ctx.path), err }, 'unhandled error in request');
+    return errorReply(500, 'internal server error', { request_id: ctx.requestId });
+  }
+}

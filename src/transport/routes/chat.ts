@@ -1,0 +1,135 @@
+// Chat REST API (seed endpoints plus what the dashboard calls). Writes produce the same events
+// as the equivalent socket frames because both go through the chat command layer.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { guestOfRow, viewOf, type ChatService } from '../../chat/service.js';
+import { parseId } from '../../directory/scope.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { inboundKey } from '../../jobs/handlers/inbound-webhook.js';
+import { AuthError, ConflictError, ValidationError } from '../../protocol/errors.js';
+import * as c from '../../protocol/rest/chat.js';
+import { validate } from '../../protocol/validate.js';
+import type { StoredMessage } from '../../store/messages.js';
+import type { HttpContext } from '../http/context.js';
+import { parseQuery } from '../http/query.js';
+import type { Route } from '../http/router.js';
+import { pageParams, type Kit } from './kit.js';
+
+export interface ChatRouteDeps {
+  chat: ChatService;
+  queue: JobQueue;
+  webhookSecret: string;
+  webhookMode: 'sync' | 'queued';
+  mediaUrl: c.MediaUrl;
+}
+
+/** X-Lobbybee-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>. */
+export function verifySignature(secret: string, raw: Buffer, header: string | undefined): boolean {
+  const m = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '');
+  if (!m) return false;
+  const expected = createHmac('sha256', secret).update(raw).digest();
+  const given = Buffer.from(m[1]!, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function signedJson(ctx: HttpContext, secret: string): Promise<unknown> {
+  const raw = await ctx.body();
+  if (!verifySignature(secret, raw, ctx.headers['x-lobbybee-signature'])) {
+    throw new AuthError('invalid or missing webhook signature (X-Lobbybee-Signature: sha256=<hex HMAC of the body>)');
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new ValidationError(`body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
+  const { chat } = deps;
+  const { authed } = kit;
+  return [
+    {
+      method: 'POST',
+      path: '/api/chat/guest-webhook',
+      // Authenticated by its signature; provider bursts must not meet the per-IP limit.
+      unlimited: true,
+      handler: async (ctx) => {
+        const body = validate(c.GuestWebhookBody, await signedJson(ctx, deps.webhookSecret));
+        if (deps.webhookMode === 'queued') {
+          // Keyed by the guest's number: one guest's messages are processed in order, cluster-wide.
+          const { id, duplicate } = await deps.queue.enqueue('inbound.webhook', body, {
+            key: inboundKey(body),
+            ...(body.provider_message_id ? { id: body.provider_message_id } : {}),
+          });
+          return { status: 202, body: { status: 'accepted', job_id: id, duplicate, provider_message_id: body.provider_message_id ?? null } };
+        }
+        const result = await chat.receiveGuestMessage(body);
+        return { status: 201, body: result };
+      },
+    },
+
+    {
+      // Delivery receipts of outbound messages from the provider (signed like the webhook).
+      method: 'POST',
+      path: '/api/chat/provider-status',
+      unlimited: true,
+      handler: async (ctx) => {
+        const body = validate(c.ProviderStatusBody, await signedJson(ctx, deps.webhookSecret));
+        return { status: 200, body: await chat.providerStatus(body.provider_message_id, body.status, body.error ?? null) };
+      },
+    },
+
+    authed('GET', '/api/chat/conversations', async (ctx, me) => {
+      const q = parseQuery(ctx, c.ConversationListQuery);
+      const p = pageParams(q, 10);
+      const now = new Date();
+      const data = await chat.list(me, q, p);
+      return kit.page(ctx, p, data, (row) => c.restConversation(row, c.restMessage(viewOf(row.last_message as unknown as StoredMessage, guestOfRow(row)), deps.mediaUrl, now)));
+    }),
+
+    authed('GET', '/api/chat/conversations/:id', async (ctx, me) => {
+      const q = parseQuery(ctx, c.ConversationDetailQuery);
+      const { row, messages } = await chat.detail(me, parseId(ctx.params['id']!, 'Conversation'), q);
+      const now = new Date();
+      const rendered = messages.map((m) => c.restMessage(m, deps.mediaUrl, now));
+      const last = c.restMessage(viewOf(row.last_message as unknown as StoredMessage, guestOfRow(row)), deps.mediaUrl, now);
+      return { status: 200, body: { conversation: c.restConversation(row, last), messages: rendered } };
+    }),
+
+    authed('POST', '/api/chat/conversations/create', async (ctx, me) => {
+      const body = await ctx.json(c.CreateConversationBody);
+      const r = await chat.createConversation(me, body.guest_whatsapp_number, body.department_type);
+      if (!r.created) throw new ConflictError('Conversation already exists', { details: { conversation_id: r.conversation_id } });
+      return {
+        status: 201,
+        body: { message: 'Conversation created successfully', conversation_id: r.conversation_id, guest_name: r.guest_name, department: r.department },
+      };
+    }),
+
+    authed('POST', '/api/chat/conversations/close', async (ctx, me) => {
+      const body = await ctx.json(c.ConversationIdBody);
+      const changed = await chat.close(me, body.conversation_id);
+      return { status: 200, body: { message: changed ? 'Conversation closed successfully' : 'Conversation was already closed', conversation_id: body.conversation_id, status: 'closed' } };
+    }),
+
+    authed('POST', '/api/chat/messages/mark-read', async (ctx, me) => {
+      const body = await ctx.json(c.MarkReadBody);
+      const r = await chat.markRead(me, body.conversation_id, body.message_ids ?? null);
+      return {
+        status: 200,
+        body: {
+          message: 'Messages marked as read successfully',
+          conversation_id: body.conversation_id,
+          messages_marked_read: r.marked,
+          message_ids: body.message_ids ?? null,
+          up_to_seq: r.upToSeq,
+        },
+      };
+    }),
+
+    authed('POST', '/api/chat/messages/typing', async (ctx, me) => {
+      const body = await ctx.json(c.TypingBody);
+      await chat.typing(me, body.conversation_id, body.is_typing);
+      return { status: 200, body: { success: true, conversation_id: body.conversation_id, is_typing: body.is_typing, timestamp: new Date().toISOString() } };
+    }),
+  ];
+}

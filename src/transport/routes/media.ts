@@ -1,0 +1,39 @@
+// Media: multipart upload (streamed) and signed downloads.
+import type { MediaService } from '../../media/service.js';
+import type { Reply } from '../http/reply.js';
+import type { Route } from '../http/router.js';
+import type { Kit } from './kit.js';
+
+export function mediaRoutes(media: MediaService, kit: Kit): Route[] {
+  return [
+    kit.authed(
+      'POST',
+      '/api/chat/upload-media',
+      async (ctx, me) => {
+        const result = await media.upload(me, ctx.stream(), ctx.headers['content-type'] ?? '', Number(ctx.headers['content-length'] ?? 0));
+        return { status: 201, body: result };
+      },
+      { body: 'stream' },
+    ),
+    {
+      method: 'GET',
+      path: '/media/*',
+      handler: async (ctx): Promise<Reply> => {
+        const key = ctx.params['*']!.split('/').map(decodeURIComponent).join('/');
+        const found = await media.serve(key, ctx.query.get('exp') ?? '', ctx.query.get('sig') ?? '');
+        if ('redirect' in found) return { status: 302, headers: { location: found.redirect, 'cache-control': 'private, max-age=60' } };
+        const o = found.object;
+        const inline = /^(image|audio|video)\//.test(o.contentType) || o.contentType === 'application/pdf';
+        return {
+          status: 200,
+          stream: { body: o.stream, size: o.size, contentType: o.contentType },
+          headers: {
+            'cache-control': 'private, max-age=300',
+            'x-content-type-options': 'nosniff',
+            'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${found.filename}"`,
+          },
+        };
+      },
+    },
+  ];
+}

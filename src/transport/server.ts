@@ -1,0 +1,49 @@
+// The uWS application of a node: created first (sockets and the fanout hub need it), then the
+// route table and socket endpoints are mounted, then it listens.
+import type { WebSocketBehavior } from 'uWebSockets.js';
+import type { Logger } from '../obs/log.js';
+import type { Route, Router } from './http/router.js';
+import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
+
+export interface SocketEndpoint {
+  pattern: string;
+  behavior: WebSocketBehavior<unknown>;
+}
+
+export class HttpServer {
+  readonly app: TemplatedApp;
+  private listenSocket: us_listen_socket | null = null;
+  port = 0;
+
+  constructor(private readonly log: Logger) {
+    this.app = loadUws().App();
+  }
+
+  /** Socket endpoints only catch upgrade requests; every other request goes through the router. */
+  mount(router: Router, routes: Route[], sockets: SocketEndpoint[]): void {
+    for (const s of sockets) this.app.ws(s.pattern, s.behavior);
+    router.mount(this.app, routes);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    const uWS = loadUws();
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) {
+          reject(new Error(`cannot listen on ${host}:${port} (address in use or not permitted)`));
+          return;
+        }
+        this.listenSocket = socket;
+        this.port = uWS.us_socket_local_port(socket as never);
+        this.log.info({ host, port: this.port }, 'listening');
+        resolve(this.port);
+      });
+    });
+  }
+
+  stopListening(): void {
+    if (!this.listenSocket) return;
+    loadUws().us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+}

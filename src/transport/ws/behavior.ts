@@ -1,0 +1,130 @@
+// What every socket endpoint shares: limits (frame size, idle pings, backpressure, flood), the
+// hub bookkeeping, safe sends after an await, and never letting a handler error kill the socket.
+import type { WebSocketBehavior } from 'uWebSockets.js';
+import type { Logger } from '../../obs/log.js';
+import { CloseCodes } from '../../protocol/codes.js';
+import { errorFrame } from '../../protocol/frames.js';
+import { TokenBucket } from '../../util/rate-limit.js';
+import type { HttpRequest, HttpResponse, WebSocket } from '../uws.js';
+import type { SocketHub, SocketState } from './hub.js';
+
+export interface SocketLimits {
+  maxPayloadBytes: number;
+  maxBackpressureBytes: number;
+  lowPriorityLimitBytes: number;
+  idleTimeoutS: number;
+  framesPerSecond: number;
+  frameBurst: number;
+}
+
+type Upgrade = (res: HttpResponse, req: HttpRequest, context: Parameters<NonNullable<WebSocketBehavior<unknown>['upgrade']>>[2]) => void;
+
+export interface BehaviorSpec<S extends SocketState & { bucket: TokenBucket }> {
+  limits: SocketLimits;
+  hub: SocketHub;
+  log: Logger;
+  upgrade: Upgrade;
+  open(ws: WebSocket<S>): void;
+  message(ws: WebSocket<S>, frame: string): Promise<void> | void;
+  close(ws: WebSocket<S>): void;
+}
+
+/** The bookkeeping every socket starts with (the endpoint adds who it is). */
+export function freshSocketState(hub: SocketHub, limits: SocketLimits) {
+  return {
+    id: hub.newId(),
+    closed: false,
+    lowTopics: new Set<string>(),
+    lowPaused: false,
+    openedAt: 0,
+    bucket: new TokenBucket(limits.framesPerSecond, limits.frameBurst),
+  };
+}
+
+/** Sends one JSON frame unless the socket is gone; a dropped send marks it a slow consumer. */
+export function sendFrame(hub: SocketHub, ws: WebSocket<SocketState>, frame: unknown): void {
+  const s = ws.getUserData();
+  if (s.closed) return;
+  let status = 1;
+  ws.cork(() => {
+    status = ws.send(JSON.stringify(frame), false);
+  });
+  if (status === 2) hub.end(ws, CloseCodes.SLOW_CONSUMER);
+}
+
+export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(spec: BehaviorSpec<S>): WebSocketBehavior<unknown> {
+  const { limits, hub, log } = spec;
+  const behavior: WebSocketBehavior<S> = {
+    // uWS drops the connection without a close frame above its limit; frames between our limit
+    // and 4× it get a proper 1009 from us.
+    maxPayloadLength: limits.maxPayloadBytes * 4,
+    idleTimeout: limits.idleTimeoutS,
+    sendPingsAutomatically: true,
+    // uWS's own limit is only a memory cap: above it uWS skips messages for the socket. The hub's
+    // sweep closes a slow socket with 4009 as soon as it passes our (32× lower) limit, and the
+    // client resumes by seq. uWS's closeOnBackpressureLimit stays off: with it, v20.30 cuts
+    // freshly upgraded sockets (1006, no close frame) during connection storms.
+    maxBackpressure: limits.maxBackpressureBytes * 32,
+    closeOnBackpressureLimit: 0,
+    upgrade: spec.upgrade,
+    open(ws) {
+      const s = ws.getUserData();
+      s.openedAt = Date.now();
+      log.debug({ socket: s.id, kind: s.kind, user: s.userId }, 'socket open');
+      hub.add(ws as WebSocket<SocketState>);
+      try {
+        spec.open(ws);
+      } catch (err) {
+        log.error({ err }, 'socket open failed');
+        hub.end(ws as WebSocket<SocketState>, CloseCodes.INTERNAL);
+      }
+    },
+    message(ws, data, isBinary) {
+      const s = ws.getUserData();
+      if (s.closed) return;
+      if (s.bucket.take() > 0) {
+        hub.end(ws as WebSocket<SocketState>, CloseCodes.RATE_LIMITED);
+        return;
+      }
+      if (data.byteLength > limits.maxPayloadBytes) {
+        hub.end(ws as WebSocket<SocketState>, CloseCodes.TOO_BIG);
+        return;
+      }
+      if (isBinary) {
+        sendFrame(hub, ws as WebSocket<SocketState>, errorFrame('Frames must be JSON text'));
+        return;
+      }
+      // The ArrayBuffer is neutered when this callback returns: decode it now.
+      const text = Buffer.from(data).toString('utf8');
+      Promise.resolve()
+        .then(() => spec.message(ws, text))
+        .catch((err) => {
+          log.error({ err, socket: s.id }, 'socket frame handler failed');
+          sendFrame(hub, ws as WebSocket<SocketState>, errorFrame('Error processing message'));
+        });
+    },
+    drain(ws) {
+      hub.drained(ws as WebSocket<SocketState>);
+    },
+    close(ws, code) {
+      const s = ws.getUserData();
+      // 1006: the connection ended without a close handshake (network, client crash, or uWS
+      // itself): worth a line, with what we know about the socket.
+      if (code === 1006 && !s.closed) {
+        const ageMs = Date.now() - s.openedAt;
+        // A socket cut seconds after it opened is unusual; mass disconnects of old ones are not.
+        log[ageMs < 10_000 ? 'info' : 'debug']({ socket: s.id, kind: s.kind, user: s.userId, ageMs }, 'socket closed abnormally (1006)');
+      } else {
+        log.debug({ socket: s.id, kind: s.kind, user: s.userId, code }, 'socket closed');
+      }
+      s.closed = true;
+      hub.remove(ws as WebSocket<SocketState>);
+      try {
+        spec.close(ws);
+      } catch (err) {
+        log.error({ err }, 'socket close handler failed');
+      }
+    },
+  };
+  return behavior as WebSocketBehavior<unknown>;
+}

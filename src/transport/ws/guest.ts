@@ -1,0 +1,111 @@
+// Guest sockets: /ws/guest/<whatsapp_number>/ for a guest with an active stay. Guests write over
+// WhatsApp; the socket receives staff replies and updates of the guest's conversations, and may
+// send typing and ping frames. A guest token (issued by staff, POST /api/guests/<id>/socket-token/)
+// is required unless GUEST_SOCKET_AUTH=none.
+import type { TokenService } from '../../auth/tokens.js';
+import type { SubjectRelay } from '../../chat/delivery/relay.js';
+import type { ChatService } from '../../chat/service.js';
+import { normalizePhone } from '../../directory/phone.js';
+import { LOW, subjects } from '../../fanout/subjects.js';
+import type { Logger } from '../../obs/log.js';
+import { AuthError, ForbiddenError, isAppError, NotFoundError } from '../../protocol/errors.js';
+import { errorFrame, parseInbound } from '../../protocol/frames.js';
+import type { Sql } from '../../store/db.js';
+import { activeConversationsOfGuest } from '../../store/conversations.js';
+import { guestContexts } from '../../store/guests.js';
+import type { TokenBucket } from '../../util/rate-limit.js';
+import type { SocketEndpoint } from '../server.js';
+import { freshSocketState, sendFrame, socketBehavior, type SocketLimits } from './behavior.js';
+import type { SocketHub, SocketState } from './hub.js';
+import { upgradeHandler, type UpgradeDeps } from './upgrade.js';
+
+export interface GuestSocketState extends SocketState {
+  kind: 'guest';
+  hotelId: string;
+  number: string;
+  subjects: string[];
+  conversations: Set<number>;
+  bucket: TokenBucket;
+}
+
+export interface GuestSocketDeps {
+  sql: Sql;
+  tokens: TokenService;
+  chat: ChatService;
+  relay: SubjectRelay;
+  hub: SocketHub;
+  log: Logger;
+  upgrade: UpgradeDeps;
+  limits: SocketLimits;
+  requireToken: boolean;
+  phoneRegion?: string;
+}
+
+const PREFIX = '/ws/guest/';
+
+export function guestSocketEndpoints(deps: GuestSocketDeps): SocketEndpoint[] {
+  const behavior = socketBehavior<GuestSocketState>({
+    limits: deps.limits,
+    hub: deps.hub,
+    log: deps.log,
+    upgrade: upgradeHandler(deps.upgrade, async (r) => {
+      const raw = decodeURIComponent(r.url.slice(PREFIX.length).replace(/\/+$/, ''));
+      const number = normalizePhone(raw, deps.phoneRegion);
+      if (!number) throw new NotFoundError('Guest not found');
+      let tokenGuest: number | null = null;
+      if (deps.requireToken) {
+        if (!r.token) throw new AuthError('A guest token is required (?token=)');
+        tokenGuest = (await deps.tokens.verifyGuest(r.token)).guestId;
+      }
+      const [ctx] = await guestContexts(deps.sql, [number]);
+      if (!ctx) throw new NotFoundError('Guest not found');
+      if (tokenGuest !== null && tokenGuest !== ctx.guest_id) throw new AuthError('The token belongs to another guest');
+      if (ctx.stay_status !== 'active' || !ctx.hotel_id) throw new ForbiddenError('Guest does not have an active stay');
+      const conversations = await activeConversationsOfGuest(deps.sql, ctx.guest_id, ctx.hotel_id);
+      return {
+        ...freshSocketState(deps.hub, deps.limits),
+        kind: 'guest',
+        userId: ctx.guest_id,
+        hotelId: ctx.hotel_id,
+        number,
+        subjects: [],
+        conversations: new Set(conversations.map((c) => c.id)),
+      } satisfies GuestSocketState;
+    }),
+    open(ws) {
+      const s = ws.getUserData();
+      const own = subjects.guest(s.hotelId, s.userId);
+      ws.subscribe(own);
+      deps.relay.acquire(own);
+      s.subjects.push(own);
+      for (const id of s.conversations) {
+        const subject = subjects.conversation(s.hotelId, id);
+        deps.relay.acquire(subject);
+        deps.hub.subscribeLow(ws, subject + LOW);
+        s.subjects.push(subject);
+      }
+    },
+    async message(ws, text) {
+      const s = ws.getUserData();
+      const send = (f: unknown) => sendFrame(deps.hub, ws, f);
+      try {
+        const frame = parseInbound(text);
+        if (frame.type === 'ping') return send({ type: 'pong', timestamp: new Date().toISOString() });
+        if (frame.type === 'typing') {
+          if (!s.conversations.has(frame.conversation_id)) throw new NotFoundError('Conversation not found');
+          return await deps.chat.guestTyping(s.userId, frame.conversation_id, frame.is_typing ?? false);
+        }
+        send(errorFrame(`guests cannot send ${frame.type} frames here; messages go through WhatsApp`));
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        send(errorFrame(err.message, { code: err.code }));
+      }
+    },
+    close(ws) {
+      const s = ws.getUserData();
+      for (const subject of s.subjects) deps.relay.release(subject);
+      s.subjects = [];
+    },
+  });
+  return [{ pattern: `${PREFIX}*`, behavior }];
+}

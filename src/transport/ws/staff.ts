@@ -1,0 +1,98 @@
+// Staff sockets: /ws/chat/ (all of the caller's departments — what the dashboard opens) and
+// /ws/chat/<department>/ (one department, as in the seed). The socket subscribes to the uWS topics
+// of its departments; events arrive through the department actors' relay, never a per-socket loop.
+import type { AuthService } from '../../auth/service.js';
+import type { DepartmentActor } from '../../chat/department-actor.js';
+import type { SubjectRelay } from '../../chat/delivery/relay.js';
+import type { ChatService } from '../../chat/service.js';
+import { staffName } from '../../chat/rules.js';
+import type { Registry } from '../../actors/registry.js';
+import { canonicalDepartment, type Department } from '../../directory/departments.js';
+import type { User } from '../../directory/model.js';
+import { effectiveDepartments, isChatStaff } from '../../directory/roles.js';
+import { LOW, subjects } from '../../fanout/subjects.js';
+import type { Logger } from '../../obs/log.js';
+import { AuthError, ForbiddenError, NotFoundError } from '../../protocol/errors.js';
+import type { TokenBucket } from '../../util/rate-limit.js';
+import type { MediaUrl } from '../../protocol/rest/chat.js';
+import type { SocketEndpoint } from '../server.js';
+import type { WebSocket } from '../uws.js';
+import { handleStaffFrame } from './staff-frames.js';
+import type { SocketHub, SocketState } from './hub.js';
+import { upgradeHandler, type UpgradeDeps } from './upgrade.js';
+import { freshSocketState, socketBehavior, type SocketLimits } from './behavior.js';
+
+export interface StaffSocketState extends SocketState {
+  kind: 'staff';
+  user: User;
+  name: string;
+  departments: Department[];
+  conversations: Set<number>;
+  bucket: TokenBucket;
+}
+
+export interface StaffSocketDeps {
+  auth: AuthService;
+  chat: ChatService;
+  departments: Registry<DepartmentActor>;
+  relay: SubjectRelay;
+  hub: SocketHub;
+  log: Logger;
+  upgrade: UpgradeDeps;
+  limits: SocketLimits;
+  mediaUrl: MediaUrl;
+}
+
+const PREFIX = '/ws/chat';
+
+async function authorize(deps: StaffSocketDeps, url: string, token: string | null): Promise<Omit<StaffSocketState, 'id' | 'closed' | 'lowTopics' | 'lowPaused' | 'openedAt' | 'bucket' | 'conversations'>> {
+  if (!token) throw new AuthError('Authentication credentials were not provided.');
+  const user = await deps.auth.authenticateFresh(token);
+  if (!isChatStaff(user)) throw new ForbiddenError('Only staff members (department staff, receptionists, managers, hotel admins) can open chat sockets.');
+  let departments = effectiveDepartments(user);
+  const segment = decodeURIComponent(url.slice(PREFIX.length).replace(/^\/+|\/+$/g, ''));
+  if (segment) {
+    const d = canonicalDepartment(segment);
+    if (!d) throw new NotFoundError(`unknown department "${segment}"`);
+    if (!departments.includes(d)) throw new ForbiddenError(`You are not in the ${d} department`);
+    departments = [d];
+  }
+  if (departments.length === 0) throw new ForbiddenError('You are not assigned to any department');
+  return { kind: 'staff', userId: user.id, hotelId: user.hotel_id!, user, name: staffName(user), departments };
+}
+
+export function staffSocketEndpoints(deps: StaffSocketDeps): SocketEndpoint[] {
+  const behavior = socketBehavior<StaffSocketState>({
+    limits: deps.limits,
+    hub: deps.hub,
+    log: deps.log,
+    upgrade: upgradeHandler(deps.upgrade, async (r) => {
+      const base = await authorize(deps, r.url, r.token);
+      return { ...base, ...freshSocketState(deps.hub, deps.limits), conversations: new Set<number>() } satisfies StaffSocketState;
+    }),
+    open(ws) {
+      const s = ws.getUserData();
+      const hotelId = s.user.hotel_id!;
+      for (const d of s.departments) {
+        const subject = subjects.department(hotelId, d);
+        ws.subscribe(subject);
+        deps.hub.subscribeLow(ws, subject + LOW);
+        deps.departments.get(`${hotelId}:${d}`).attach(s.userId, s.name);
+      }
+    },
+    message(ws, frame) {
+      return handleStaffFrame(ws as WebSocket<StaffSocketState>, frame, deps);
+    },
+    close(ws) {
+      const s = ws.getUserData();
+      const hotelId = s.user.hotel_id!;
+      for (const d of s.departments) deps.departments.peek(`${hotelId}:${d}`)?.detach(s.userId, s.name);
+      for (const id of s.conversations) deps.relay.release(subjects.conversation(hotelId, id));
+      s.conversations.clear();
+    },
+  });
+  return [
+    { pattern: PREFIX, behavior },
+    { pattern: `${PREFIX}/*`, behavior },
+  ];
+}

@@ -1,0 +1,229 @@
+// One contract suite for the durable JobQueue, run against the in-process queue and JetStream
+// (a fresh stream per test under a random prefix, deleted at teardown). Waits are on events —
+// handler calls and dead letters — except depth(), whose JetStream value is polled with a deadline.
+import { jetstreamManager } from '@nats-io/jetstream';
+import t, { type Test } from 'tap';
+import { MemoryQueue } from '../../src/jobs/queue-memory.js';
+import { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
+import { PermanentJobError, type DeadLetter, type Job, type JobQueue, type WorkerOptions } from '../../src/jobs/queue.js';
+import { NatsLink } from '../../src/nats/link.js';
+import { createLogger } from '../../src/obs/log.js';
+import { Registry } from '../../src/obs/metrics.js';
+import { natsPrefix } from '../helpers/app.js';
+import { TEST_NATS_URL } from '../helpers/env.js';
+
+const WAIT_MS = 10_000;
+const log = createLogger({ level: 'silent', nodeId: 'queue-test' });
+const defaults: WorkerOptions = { concurrency: 4, maxDeliveries: 3, backoffMs: 20 };
+
+/** An append-only list whose readers can wait until it satisfies a condition. */
+class Recorded<T> {
+  readonly items: T[] = [];
+  private waiters = new Set<() => void>();
+  push(item: T): void {
+    this.items.push(item);
+    for (const w of [...this.waiters]) w();
+  }
+  until(pred: (items: T[]) => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!pred(this.items)) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.items).slice(0, 500)}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+interface Fixture {
+  queue: JobQueue;
+  dead: Recorded<DeadLetter>;
+}
+
+function deps() {
+  const metrics = new Registry();
+  const dead = new Recorded<DeadLetter>();
+  const common = {
+    log,
+    defaults,
+    outcomes: metrics.counter('jobs_processed_total', 'outcomes'),
+    deadLetter: async (rec: DeadLetter) => dead.push(rec),
+  };
+  return { dead, common, depthGauge: metrics.gauge('jobs_queue_depth', 'depth') };
+}
+
+function memoryFixture(t: Test): Fixture {
+  const { dead, common } = deps();
+  const queue = new MemoryQueue(common);
+  t.teardown(() => queue.stop());
+  return { queue, dead };
+}
+
+async function jetstreamFixture(t: Test): Promise<Fixture> {
+  const { dead, common, depthGauge } = deps();
+  const link = new NatsLink({ servers: [TEST_NATS_URL], name: 'queue-test', log });
+  link.start();
+  t.ok(await link.ready(WAIT_MS), 'connected to NATS');
+  // Keyed kinds are partitioned on JetStream; 'a' and 'b' must land in different partitions.
+  const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: { ordered: 8, backlog: 8 } });
+  t.teardown(async () => {
+    await queue.stop();
+    const jsm = await jetstreamManager(link.connection!);
+    await jsm.streams.delete(queue.streamName).catch(() => undefined);
+    await link.stop();
+  });
+  await queue.ready();
+  return { queue, dead };
+}
+
+/** Polls depth() until it equals `want` (JetStream reports it from consumer info). */
+async function depthBecomes(queue: JobQueue, kind: string, want: number): Promise<number> {
+  const deadline = Date.now() + WAIT_MS;
+  let depth = await queue.depth(kind);
+  while (depth !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    depth = await queue.depth(kind);
+  }
+  return depth;
+}
+
+/** Registers a worker whose handler always throws; counts its calls. */
+function alwaysFailing(queue: JobQueue, kind: string, error: () => Error): { calls: number } {
+  const handler = { calls: 0 };
+  queue.work(kind, async () => {
+    handler.calls++;
+    throw error();
+  });
+  return handler;
+}
+
+function suite(t: Test, make: (t: Test) => Fixture | Promise<Fixture>): void {
+  t.test('a job is handled once and acknowledged', async (t) => {
+    const { queue } = await make(t);
+    const seen = new Recorded<Job>();
+    queue.work('once', async (job) => seen.push(job));
+    const { id, duplicate } = await queue.enqueue('once', { hello: 'world' });
+    t.equal(duplicate, false);
+    await seen.until((s) => s.length === 1, 'the job');
+    t.match(seen.items[0], { id, kind: 'once', payload: { hello: 'world' }, deliveries: 1 });
+    t.equal(await depthBecomes(queue, 'once', 0), 0, 'acked: nothing waiting or in progress');
+    t.equal(seen.items.length, 1, 'handled once');
+  });
+
+  t.test('a job failing twice then succeeding is handled 3 times', async (t) => {
+    const { queue, dead } = await make(t);
+    const deliveries = new Recorded<number>();
+    queue.work('flaky', async (job) => {
+      deliveries.push(job.deliveries);
+      if (job.deliveries < 3) throw new Error(`transient ${job.deliveries}`);
+    });
+    await queue.enqueue('flaky', { n: 1 });
+    await deliveries.until((d) => d.length === 3, 'three deliveries');
+    t.equal(await depthBecomes(queue, 'flaky', 0), 0, 'acked after the third');
+    t.same(deliveries.items, [1, 2, 3]);
+    t.same(dead.items, [], 'not dead-lettered');
+  });
+
+  t.test('a poison job is dead-lettered after maxDeliveries with the reason', async (t) => {
+    const { queue, dead } = await make(t);
+    const handler = alwaysFailing(queue, 'poison', () => new Error('always broken'));
+    const { id } = await queue.enqueue('poison', { bad: true });
+    await dead.until((d) => d.length === 1, 'the dead letter');
+    t.match(dead.items[0], { kind: 'poison', jobId: id, payload: { bad: true }, deliveries: 3, reason: /failed 3 times; last: always broken/ });
+    t.equal(handler.calls, 3, 'handled maxDeliveries times');
+    t.equal(await depthBecomes(queue, 'poison', 0), 0, 'gone from the queue');
+  });
+
+  t.test('PermanentJobError dead-letters at once', async (t) => {
+    const { queue, dead } = await make(t);
+    const handler = alwaysFailing(queue, 'permanent', () => new PermanentJobError('object is gone'));
+    const { id } = await queue.enqueue('permanent', {});
+    await dead.until((d) => d.length === 1, 'the dead letter');
+    t.match(dead.items[0], { jobId: id, deliveries: 1, reason: /permanent: object is gone/ });
+    t.equal(handler.calls, 1, 'not retried');
+  });
+
+  t.test('enqueue with the same id twice is a duplicate', async (t) => {
+    const { queue } = await make(t);
+    const first = await queue.enqueue('dedupe', { n: 1 }, { id: 'provider-msg-1' });
+    const second = await queue.enqueue('dedupe', { n: 2 }, { id: 'provider-msg-1' });
+    t.same([first.duplicate, second.duplicate], [false, true]);
+    t.equal(second.id, 'provider-msg-1');
+    const seen = new Recorded<Job>();
+    queue.work('dedupe', async (job) => seen.push(job));
+    await seen.until((s) => s.length === 1, 'the job');
+    t.equal(await depthBecomes(queue, 'dedupe', 0), 0);
+    t.same(seen.items.map((j) => j.payload), [{ n: 1 }], 'stored and handled once');
+  });
+
+  t.test('one key runs one at a time in enqueue order; other keys run meanwhile', async (t) => {
+    const { queue } = await make(t);
+    const started = new Recorded<string>();
+    const active: Record<string, number> = {};
+    let overlap = false;
+    queue.work<{ key: string; i: number }>('ordered', async (job) => {
+      const { key, i } = job.payload;
+      active[key] = (active[key] ?? 0) + 1;
+      if (active[key] > 1) overlap = true;
+      started.push(`${key}${i}`);
+      // a0 holds its key until a job of key b has started: only possible if keys run concurrently.
+      if (key === 'a' && i === 0) await started.until((s) => s.includes('b0'), 'b0 to start while a0 runs');
+      await new Promise((r) => setImmediate(r));
+      active[key]--;
+    });
+    for (let i = 0; i < 5; i++) {
+      await queue.enqueue('ordered', { key: 'a', i }, { key: 'a' });
+      await queue.enqueue('ordered', { key: 'b', i }, { key: 'b' });
+    }
+    await started.until((s) => s.length === 10, 'all ten jobs');
+    t.notOk(overlap, 'never two jobs of one key at once');
+    for (const key of ['a', 'b']) {
+      t.same(started.items.filter((s) => s[0] === key), [0, 1, 2, 3, 4].map((i) => `${key}${i}`), `key ${key} in enqueue order`);
+    }
+    t.ok(started.items.indexOf('b0') < started.items.indexOf('a1'), 'b0 ran while a0 was still in progress');
+  });
+
+  t.test('a backlog on one key does not hold up other keys', async (t) => {
+    const { queue } = await make(t);
+    const started = new Recorded<string>();
+    let blocked = false;
+    queue.work<{ key: string; i: number }>('backlog', async (job) => {
+      const { key, i } = job.payload;
+      started.push(`${key}${i}`);
+      if (key === 'a' && i === 0) await started.until((s) => s.includes('b0'), 'b0', 2000).catch(() => (blocked = true));
+    }, { concurrency: 2 });
+    for (let i = 0; i < 4; i++) await queue.enqueue('backlog', { key: 'a', i }, { key: 'a' });
+    await queue.enqueue('backlog', { key: 'b', i: 0 }, { key: 'b' });
+    await started.until((s) => s.length === 5, 'all five jobs');
+    t.notOk(blocked, 'b0 started while a0 ran, although more a-jobs than worker slots were queued');
+  });
+
+  t.test('depth() counts waiting and in-progress jobs', async (t) => {
+    const { queue } = await make(t);
+    t.equal(await queue.depth('depth'), 0, 'an unknown kind is empty');
+    for (let i = 0; i < 3; i++) await queue.enqueue('depth', { i });
+    t.equal(await queue.depth('depth'), 3, 'jobs waiting before any worker exists');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const started = new Recorded<number>();
+    queue.work<{ i: number }>('depth', async (job) => {
+      started.push(job.payload.i);
+      await gate;
+    }, { concurrency: 1 });
+    await started.until((s) => s.length === 1, 'the first job to start');
+    t.equal(await depthBecomes(queue, 'depth', 3), 3, 'one in progress plus two waiting');
+    release();
+    await started.until((s) => s.length === 3, 'the rest');
+    t.equal(await depthBecomes(queue, 'depth', 0), 0, 'empty once all are done');
+  });
+}
+
+t.test('MemoryQueue', async (t) => suite(t, memoryFixture));
+t.test('JetStreamQueue', async (t) => suite(t, jetstreamFixture));

@@ -1,0 +1,94 @@
+// A WebSocket test client (the `ws` package) that records every frame and lets a test wait for
+// the next frame matching a predicate — event-driven, never a fixed sleep.
+import WebSocket from 'ws';
+
+export interface Frame {
+  type: string;
+  [k: string]: any;
+}
+
+export class WsClient {
+  readonly frames: Frame[] = [];
+  /** Indices of frames already returned by next(): each frame is handed out once. */
+  private taken = new Set<number>();
+  private waiters: Array<{ pred: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
+  closed: { code: number; reason: string } | null = null;
+  private closeWaiters: Array<(c: { code: number; reason: string }) => void> = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as Frame;
+      this.frames.push(frame);
+      const idx = this.frames.length - 1;
+      for (const w of [...this.waiters]) {
+        if (idx >= w.from && !this.taken.has(idx) && w.pred(frame)) {
+          this.taken.add(idx);
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(frame);
+        }
+      }
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: String(reason) };
+      for (const r of this.closeWaiters.splice(0)) r(this.closed);
+    });
+  }
+
+  static connect(url: string, opts: { headers?: Record<string, string> } = {}): Promise<WsClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers: opts.headers });
+      const client = new WsClient(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body })));
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /**
+   * Resolves with the earliest frame (at index `from` or later) that matches pred and was not
+   * returned before — already received or still to come.
+   */
+  next(pred: (f: Frame) => boolean = () => true, timeoutMs = 10_000, from = 0): Promise<Frame> {
+    for (let i = from; i < this.frames.length; i++) {
+      if (!this.taken.has(i) && pred(this.frames[i]!)) {
+        this.taken.add(i);
+        return Promise.resolve(this.frames[i]!);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const w = { pred, resolve: (f: Frame) => { clearTimeout(timer); resolve(f); }, from };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`no matching frame within ${timeoutMs} ms; got: ${JSON.stringify(this.frames.slice(from)).slice(0, 800)}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  ofType(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  waitClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      this.closeWaiters.push((c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
