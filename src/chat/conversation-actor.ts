@@ -18,7 +18,7 @@ import type { InsertedMessage, NewMessage } from '../store/messages.js';
 import type { ChatEvents } from './events.js';
 import type { MessageType, MessageView, SenderType } from './model.js';
 import { markRead } from './read-state.js';
-import { conversationAccess, firstName, previewOf, staffName } from './rules.js';
+import { conversationAccess, firstName, previewOf, staffName, startsConversation } from './rules.js';
 
 export interface AppendInput {
   sender: { kind: 'guest' } | { kind: 'staff'; user: User } | { kind: 'system'; name?: string };
@@ -26,8 +26,6 @@ export interface AppendInput {
   content: string;
   media?: { key: string | null; url: string | null; filename: string; contentType: string | null; source?: string | null };
   providerMessageId?: string;
-  /** The conversation was created for this message: remember it, and announce it once stored. */
-  conversationCreated?: boolean;
 }
 
 export type AppendOutcome = { status: 'ok'; message: MessageView; conversation: ConversationState } | { status: 'closed' } | { status: 'duplicate' };
@@ -193,7 +191,6 @@ export class ConversationActor extends Actor<ConversationCmd> {
       media_filename: m?.filename ?? null,
       media_content_type: m?.contentType ?? null,
       provider_message_id: input.providerMessageId ?? null,
-      conversation_created: input.conversationCreated ?? false,
       delivery_status: staffReply ? 'queued' : null,
       media_source: m?.source ?? null,
       outbox_kinds: [
@@ -272,7 +269,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
         guest: s.guest,
       };
       this.deps.events.message(s, view);
-      if (c.input.conversationCreated) this.deps.events.newConversation(s, view);
+      if (startsConversation(inserted.seq)) this.deps.events.newConversation(s, view);
       if (row.outbox_kinds.length) outbox = true;
       c.reply.resolve({ status: 'ok', message: view, conversation: s });
     }

@@ -21,6 +21,15 @@ export function broadcastsToStaff(type: ConversationType): boolean {
   return type === 'service';
 }
 
+/**
+ * A conversation is announced (new_conversation, `conversation_created` in the webhook answer)
+ * with its first message, whichever request wrote it: two requests racing for a new
+ * conversation, or a duplicate webhook answering for the original, all agree.
+ */
+export function startsConversation(seq: number): boolean {
+  return seq === 1;
+}
+
 export type Access = 'ok' | 'not_found' | 'forbidden';
 
 /**

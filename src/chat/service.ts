@@ -22,7 +22,7 @@ import type { GuestContextCache } from './guest-cache.js';
 import type { AppendInput, AppendOutcome, ConversationActor, ConversationCmd, ReadOutcome } from './conversation-actor.js';
 import type { ConversationType, DeliveryStatus, GuestSnapshot, MediaType, MessageType, MessageView } from './model.js';
 import { CONVERSATION_TYPES } from './model.js';
-import { conversationAccess, conversationTypeFor, deliveryAllowedFrom, firstName, staffName } from './rules.js';
+import { conversationAccess, conversationTypeFor, deliveryAllowedFrom, firstName, staffName, startsConversation } from './rules.js';
 import type { ChatEvents } from './events.js';
 
 export interface ChatServiceDeps {
@@ -84,7 +84,7 @@ export function viewOf(m: msgStore.StoredMessage, guest: GuestSnapshot): Message
 
 export class ChatService {
   private resolved = new Lru<string, number>(50_000);
-  private resolving = new Map<string, Promise<{ id: number; created: boolean }>>();
+  private resolving = new Map<string, Promise<number>>();
   private inflightProviderIds = new Map<string, Promise<GuestMessageResult>>();
 
   constructor(private readonly deps: ChatServiceDeps) {}
@@ -146,11 +146,7 @@ export class ChatService {
       const target = input.conversation_id !== undefined
         ? await this.explicitConversation(input.conversation_id, guest)
         : await this.resolveConversation(guest, department!);
-      const outcome = await this.ask<AppendOutcome>(target.id, (reply) => ({
-        t: 'append',
-        input: { ...appendInput, conversationCreated: target.created },
-        reply,
-      }));
+      const outcome = await this.ask<AppendOutcome>(target, (reply) => ({ t: 'append', input: appendInput, reply }));
       if (outcome.status === 'ok') {
         return {
           message: 'Webhook processed successfully',
@@ -159,7 +155,7 @@ export class ChatService {
           seq: outcome.message.seq,
           department: outcome.conversation.department,
           conversation_type: outcome.conversation.conversation_type,
-          conversation_created: target.created,
+          conversation_created: startsConversation(outcome.message.seq),
         };
       }
       if (outcome.status === 'duplicate') return this.originalResult(input.provider_message_id!);
@@ -181,15 +177,15 @@ export class ChatService {
       seq: m.seq,
       department: s.department,
       conversation_type: s.conversation_type,
-      conversation_created: m.conversation_created,
+      conversation_created: startsConversation(m.seq),
       duplicate: true,
     };
   }
 
-  private async explicitConversation(id: number, guest: GuestContext): Promise<{ id: number; created: boolean }> {
+  private async explicitConversation(id: number, guest: GuestContext): Promise<number> {
     const s = await this.state(id).catch(() => null);
     if (!s || s.guest_id !== guest.guest_id || s.status !== 'active') throw new NotFoundError('Conversation not found or not active');
-    return { id, created: false };
+    return id;
   }
 
   private resolveKey(guest: GuestContext, department: Department | null): string {
@@ -203,24 +199,22 @@ export class ChatService {
   }
 
   /** The active conversation for (guest, hotel, department, type), created when missing. */
-  private async resolveConversation(guest: GuestContext, department: Department): Promise<{ id: number; created: boolean }> {
+  private async resolveConversation(guest: GuestContext, department: Department): Promise<number> {
     const key = this.resolveKey(guest, department);
     const cached = this.resolved.get(key);
-    if (cached !== undefined) return { id: cached, created: false };
+    if (cached !== undefined) return cached;
     let running = this.resolving.get(key);
     if (!running) {
       running = convStore
         .findOrCreateActive(this.deps.sql, { guest_id: guest.guest_id, hotel_id: guest.hotel_id, department, conversation_type: conversationTypeFor(guest.status) })
         .then((r) => {
           this.resolved.set(key, r.id);
-          return r;
+          return r.id;
         })
         .finally(() => this.resolving.delete(key));
       this.resolving.set(key, running);
-      return running;
     }
-    // Another request is creating it right now: ours is not the one that created it.
-    return running.then((r) => ({ id: r.id, created: false }));
+    return running;
   }
 
   // ───────────── staff side ─────────────
@@ -316,7 +310,7 @@ export class ChatService {
       // Every listed conversation has at least one message (the dashboard needs last_message).
       await this.ask<AppendOutcome>(id, (reply) => ({
         t: 'append',
-        input: { sender: { kind: 'system' }, messageType: 'system', content: `Conversation started by ${staffName(user)}`, conversationCreated: true },
+        input: { sender: { kind: 'system' }, messageType: 'system', content: `Conversation started by ${staffName(user)}` },
         reply,
       }));
       await convStore.joinConversation(this.deps.sql, id, user.id);

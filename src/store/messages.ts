@@ -15,8 +15,6 @@ export interface NewMessage {
   media_filename: string | null;
   media_content_type: string | null;
   provider_message_id: string | null;
-  /** Recorded with the provider id, so a duplicate webhook can return the original answer. */
-  conversation_created: boolean;
   delivery_status: DeliveryStatus | null;
   /** Provider media to copy into our storage (a URL or a provider media id). */
   media_source: string | null;
@@ -48,9 +46,9 @@ export function appendMessages(db: Db, rows: NewMessage[]): Promise<InsertedMess
       select * from rows from (jsonb_to_recordset(${batch}) as (
         conversation_id bigint, sender_type text, sender_id bigint, message_type text, content text, preview text,
         media_key text, media_url text, media_filename text, media_content_type text, provider_message_id text,
-        conversation_created boolean, delivery_status text, media_source text, outbox_kinds text[])
+        delivery_status text, media_source text, outbox_kinds text[])
       ) with ordinality as t(conversation_id, sender_type, sender_id, message_type, content, preview, media_key, media_url,
-                             media_filename, media_content_type, provider_message_id, conversation_created,
+                             media_filename, media_content_type, provider_message_id,
                              delivery_status, media_source, outbox_kinds, ord)
     ),
     locked as (
@@ -60,8 +58,8 @@ export function appendMessages(db: Db, rows: NewMessage[]): Promise<InsertedMess
       for update
     ),
     claimed as (
-      insert into inbound_receipts (provider_message_id, conversation_id, conversation_created)
-      select provider_message_id, conversation_id, conversation_created from input
+      insert into inbound_receipts (provider_message_id, conversation_id)
+      select provider_message_id, conversation_id from input
       where provider_message_id is not null and conversation_id in (select id from locked)
       on conflict do nothing
       returning provider_message_id
@@ -116,12 +114,10 @@ const WITH_STAFF = (db: Db) => db`
   select m.*, nullif(coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username), '') as staff_name
   from messages m left join users u on u.id = m.sender_id`;
 
-/** The message a provider id was first stored as, with whether that created its conversation. */
-export async function findByProviderId(db: Db, providerMessageId: string): Promise<(StoredMessage & { conversation_created: boolean }) | undefined> {
-  const [m] = await db<(StoredMessage & { conversation_created: boolean })[]>`
-    select m.*, null::text as staff_name, r.conversation_created
-    from messages m join inbound_receipts r on r.provider_message_id = m.provider_message_id
-    where m.provider_message_id = ${providerMessageId}`;
+/** The message a provider id was first stored as. */
+export async function findByProviderId(db: Db, providerMessageId: string): Promise<StoredMessage | undefined> {
+  const [m] = await db<StoredMessage[]>`
+    select m.*, null::text as staff_name from messages m where m.provider_message_id = ${providerMessageId}`;
   return m;
 }
 

@@ -1,7 +1,8 @@
 // One contract suite for the fanout Broker, run against the in-process broker and the NATS broker.
 // NATS runs as two "nodes": two brokers on two NatsLink connections (noEcho, as in production)
 // sharing a random prefix. sync() is a barrier built from round trips, never a sleep: once it
-// resolves, everything published before it has been delivered everywhere it will be delivered.
+// resolves, everything published before it (by any node) has been delivered everywhere it will be
+// delivered.
 import t, { type Test } from 'tap';
 import type { Broker } from '../../src/fanout/broker.js';
 import { MemoryBroker } from '../../src/fanout/broker-memory.js';
@@ -41,10 +42,10 @@ async function natsFixture(t: Test): Promise<Fixture> {
   const conn = (i: number) => links[i]!.connection!;
   return {
     nodes,
-    // Publisher's PUBs reach the server, then each subscriber's PONG follows every MSG before it.
+    // Round one: every node's PUBs have been processed by the server (either node may publish).
+    // Round two: each subscriber's PONG follows every MSG the server queued to it in round one.
     sync: async () => {
-      await conn(0).flush();
-      await conn(1).flush();
+      for (let round = 0; round < 2; round++) await Promise.all([conn(0).flush(), conn(1).flush()]);
       await nextTurn();
     },
     serverHasInterest: async (subject) => {

@@ -1,7 +1,7 @@
 // Pure chat rules: routing, access, names, previews, delivery progression, time_ago, read state.
 import t from 'tap';
 import { markRead, isRead } from '../../src/chat/read-state.js';
-import { broadcastsToStaff, conversationAccess, conversationTypeFor, deliveryMayMove, firstName, previewOf, staffName, timeAgo } from '../../src/chat/rules.js';
+import { broadcastsToStaff, conversationAccess, conversationTypeFor, deliveryMayMove, firstName, previewOf, staffName, startsConversation, timeAgo } from '../../src/chat/rules.js';
 
 t.test('conversation type follows the guest', async (t) => {
   t.equal(conversationTypeFor('checked_in'), 'service');
@@ -9,6 +9,11 @@ t.test('conversation type follows the guest', async (t) => {
   t.equal(conversationTypeFor('checked_out'), 'general');
   t.ok(broadcastsToStaff('service'));
   for (const type of ['checkin', 'general', 'demo', 'checked_in'] as const) t.notOk(broadcastsToStaff(type), type);
+});
+
+t.test('a conversation is announced with its first message only', async (t) => {
+  t.ok(startsConversation(1));
+  for (const seq of [0, 2, 600]) t.notOk(startsConversation(seq), `seq ${seq}`);
 });
 
 t.test('access: other hotel is not found, other department forbidden, admins see all', async (t) => {
