@@ -11,8 +11,10 @@ export class WsClient {
   readonly frames: Frame[] = [];
   /** Indices of frames already returned by next(): each frame is handed out once. */
   private taken = new Set<number>();
-  private waiters: Array<{ pred: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
+  private waiters: Array<{ pred: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void; from: number }> = [];
   closed: { code: number; reason: string } | null = null;
+  /** Errors the socket reported after it opened (a bad frame from the server, a reset). */
+  readonly errors: Error[] = [];
   private closeWaiters: Array<(c: { code: number; reason: string }) => void> = [];
 
   private constructor(readonly ws: WebSocket) {
@@ -28,9 +30,12 @@ export class WsClient {
         }
       }
     });
+    ws.on('error', (err) => this.errors.push(err));
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: String(reason) };
       for (const r of this.closeWaiters.splice(0)) r(this.closed);
+      // No frame can come any more: fail waiters now, saying why, rather than at their timeout.
+      for (const w of this.waiters.splice(0)) w.reject(this.closedError());
     });
   }
 
@@ -63,14 +68,26 @@ export class WsClient {
         return Promise.resolve(this.frames[i]!);
       }
     }
+    if (this.closed) return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: (f: Frame) => { clearTimeout(timer); resolve(f); }, from };
+      const w = {
+        pred,
+        resolve: (f: Frame) => { clearTimeout(timer); resolve(f); },
+        reject: (e: Error) => { clearTimeout(timer); reject(e); },
+        from,
+      };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         reject(new Error(`no matching frame within ${timeoutMs} ms; got: ${JSON.stringify(this.frames.slice(from)).slice(0, 800)}`));
       }, timeoutMs);
       this.waiters.push(w);
     });
+  }
+
+  private closedError(): Error {
+    const c = this.closed!;
+    const errs = this.errors.map((e) => e.message).join('; ');
+    return new Error(`socket closed (${c.code}${c.reason ? ` ${c.reason}` : ''})${errs ? ` after: ${errs}` : ''} while waiting for a frame; got: ${JSON.stringify(this.frames).slice(0, 800)}`);
   }
 
   ofType(type: string): Frame[] {

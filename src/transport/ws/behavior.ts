@@ -34,6 +34,7 @@ export function freshSocketState(hub: SocketHub, limits: SocketLimits) {
   return {
     id: hub.newId(),
     closed: false,
+    ready: false,
     lowTopics: new Set<string>(),
     lowPaused: false,
     openedAt: 0,
@@ -70,14 +71,23 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
     open(ws) {
       const s = ws.getUserData();
       s.openedAt = Date.now();
-      log.debug({ socket: s.id, kind: s.kind, user: s.userId }, 'socket open');
-      hub.add(ws as WebSocket<SocketState>);
-      try {
-        spec.open(ws);
-      } catch (err) {
-        log.error({ err }, 'socket open failed');
-        hub.end(ws as WebSocket<SocketState>, CloseCodes.INTERNAL);
-      }
+      // Nothing here may allocate native memory (ws.subscribe does): after an upgrade that
+      // followed an await, uWS v20.x's res.cork() reads the old HTTP state from memory the
+      // upgrade just released, and a fresh allocation there can look like "Connection: close" —
+      // uWS then cuts the socket (1006) right after open. The setup runs as soon as that cork
+      // has returned, before any frame of this socket can arrive.
+      queueMicrotask(() => {
+        if (s.closed) return;
+        log.debug({ socket: s.id, kind: s.kind, user: s.userId }, 'socket open');
+        hub.add(ws as WebSocket<SocketState>);
+        s.ready = true;
+        try {
+          spec.open(ws);
+        } catch (err) {
+          log.error({ err }, 'socket open failed');
+          hub.end(ws as WebSocket<SocketState>, CloseCodes.INTERNAL);
+        }
+      });
     },
     message(ws, data, isBinary) {
       const s = ws.getUserData();
@@ -119,6 +129,7 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
       }
       s.closed = true;
       hub.remove(ws as WebSocket<SocketState>);
+      if (!s.ready) return;
       try {
         spec.close(ws);
       } catch (err) {

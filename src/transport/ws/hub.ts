@@ -14,6 +14,8 @@ export interface SocketState {
   userId: number;
   hotelId: string;
   closed: boolean;
+  /** The endpoint's open() has been called; its close() runs only then. */
+  ready: boolean;
   /** Topics dropped first when the socket falls behind (typing, presence). */
   lowTopics: Set<string>;
   lowPaused: boolean;

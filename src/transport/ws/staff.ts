@@ -45,7 +45,7 @@ export interface StaffSocketDeps {
 
 const PREFIX = '/ws/chat';
 
-async function authorize(deps: StaffSocketDeps, url: string, token: string | null): Promise<Omit<StaffSocketState, 'id' | 'closed' | 'lowTopics' | 'lowPaused' | 'openedAt' | 'bucket' | 'conversations'>> {
+async function authorize(deps: StaffSocketDeps, url: string, token: string | null): Promise<Omit<StaffSocketState, keyof ReturnType<typeof freshSocketState> | 'conversations'>> {
   if (!token) throw new AuthError('Authentication credentials were not provided.');
   const user = await deps.auth.authenticateFresh(token);
   if (!isChatStaff(user)) throw new ForbiddenError('Only staff members (department staff, receptionists, managers, hotel admins) can open chat sockets.');

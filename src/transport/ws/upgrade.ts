@@ -39,6 +39,7 @@ export function upgradeHandler<T>(deps: UpgradeDeps, authorize: (r: UpgradeReque
     const extensions = req.getHeader('sec-websocket-extensions');
     const query = new URLSearchParams(req.getQuery() ?? '');
     const authorization = req.getHeader('authorization');
+    const connection = req.getHeader('connection');
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] ?? null;
     const fwd = deps.trustProxy ? req.getHeader('x-forwarded-for') : '';
     const r: UpgradeRequest = {
@@ -59,6 +60,13 @@ export function upgradeHandler<T>(deps: UpgradeDeps, authorize: (r: UpgradeReque
         res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(JSON.stringify({ error: message }));
       });
     };
+    // RFC 6455 handshakes say `Connection: Upgrade`. uWS marks a request with `Connection: close`
+    // (any 5-character value, in fact) to be closed once answered, which would cut the socket
+    // right after its 101: refuse it plainly instead.
+    if (!/(^|,)\s*upgrade\s*(,|$)/i.test(connection)) {
+      refuse(400, 'a WebSocket handshake needs the header Connection: Upgrade');
+      return;
+    }
     if (!originAllowed(r.origin, deps.corsOrigins)) {
       refuse(403, `origin ${r.origin} is not allowed`);
       return;
