@@ -10,6 +10,7 @@ import { Registry } from '../../src/obs/metrics.js';
 import { freshSocketState, sendFrame, socketBehavior, type SocketLimits } from '../../src/transport/ws/behavior.js';
 import { SocketHub, type SocketState } from '../../src/transport/ws/hub.js';
 import { upgradeHandler } from '../../src/transport/ws/upgrade.js';
+import type { TokenBucket } from '../../src/util/rate-limit.js';
 import { loadUws, type us_listen_socket } from '../../src/transport/uws.js';
 import { startApp } from '../helpers/app.js';
 import { numberFactory, seedHotel } from '../helpers/chat-fixtures.js';
@@ -25,7 +26,7 @@ t.test('sockets whose open() subscribes to any topic stay open after an async up
   let n = 0;
   uws.ws(
     '/*',
-    socketBehavior<SocketState & { bucket: ReturnType<typeof freshSocketState>['bucket'] }>({
+    socketBehavior<SocketState & { bucket: TokenBucket }>({
       limits,
       hub,
       log,

@@ -34,7 +34,6 @@ export function freshSocketState(hub: SocketHub, limits: SocketLimits) {
   return {
     id: hub.newId(),
     closed: false,
-    ready: false,
     lowTopics: new Set<string>(),
     lowPaused: false,
     openedAt: 0,
@@ -80,7 +79,6 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
         if (s.closed) return;
         log.debug({ socket: s.id, kind: s.kind, user: s.userId }, 'socket open');
         hub.add(ws as WebSocket<SocketState>);
-        s.ready = true;
         try {
           spec.open(ws);
         } catch (err) {
@@ -128,8 +126,8 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
         log.debug({ socket: s.id, kind: s.kind, user: s.userId, code }, 'socket closed');
       }
       s.closed = true;
-      hub.remove(ws as WebSocket<SocketState>);
-      if (!s.ready) return;
+      // Not in the hub: closed before its open() ran, so there is nothing to undo.
+      if (!hub.remove(ws as WebSocket<SocketState>)) return;
       try {
         spec.close(ws);
       } catch (err) {

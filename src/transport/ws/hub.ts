@@ -14,8 +14,6 @@ export interface SocketState {
   userId: number;
   hotelId: string;
   closed: boolean;
-  /** The endpoint's open() has been called; its close() runs only then. */
-  ready: boolean;
   /** Topics dropped first when the socket falls behind (typing, presence). */
   lowTopics: Set<string>;
   lowPaused: boolean;
@@ -55,8 +53,9 @@ export class SocketHub {
     this.sockets.add(ws);
   }
 
-  remove(ws: WebSocket<SocketState>): void {
-    this.sockets.delete(ws);
+  /** False when the socket was never added (closed before its open() ran). */
+  remove(ws: WebSocket<SocketState>): boolean {
+    return this.sockets.delete(ws);
   }
 
   /** Local fanout: every socket subscribed to `topic` on this node gets the same bytes. */
