@@ -299,12 +299,15 @@ function runSender(plan: SendPlan): void {
     const node = n % plan.targets.length;
     const target = plan.targets[node]!;
     const body = JSON.stringify({
+      channel: conv.channel,
       whatsapp_number: conv.number,
       message: content(plan.tag, run, n, node),
       department: conv.department,
       ...(plan.providerIds ? { provider_message_id: `${run}-${plan.tag}-${n}` } : {}),
     });
-    const sig = 'sha256=' + createHmac('sha256', key).update(body).digest('hex');
+    // X-Lobbybee-Signature: t=<unix seconds>,v1=<hex HMAC of "<t>.<body>"> (the server refuses stale t).
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = `t=${ts},v1=${createHmac('sha256', key).update(`${ts}.`).update(body).digest('hex')}`;
     const bytes = HttpPool.build('POST', target.path, { 'content-type': 'application/json', 'x-lobbybee-signature': sig }, body, `${target.host}:${target.port}`);
     const t0 = now();
     if (!firstAt) firstAt = t0;

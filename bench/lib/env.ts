@@ -109,6 +109,8 @@ export interface Staff {
 
 export interface Conv {
   number: string;
+  /** external_id of the hotel's relay channel: the webhook names it, and it decides the hotel. */
+  channel: string;
   department: string;
   hotel: number;
   key: number;
@@ -140,6 +142,10 @@ export async function seedWorld(env: BenchEnv, p: { hotels: number; departments:
     returning id, name`;
   const hotels: string[] = new Array(p.hotels);
   for (const r of hotelRows) hotels[Number(r.name.slice(6))] = r.id;
+  const channels = idx.map((i) => `bench-${run}-${i}`);
+  await sql`
+    insert into channels (hotel_id, provider, external_id)
+    select h, 'relay', c from unnest(${hotels}::uuid[], ${channels}::text[]) as t(h, c)`;
 
   const usernames: string[] = [];
   const userHotels: string[] = [];
@@ -194,7 +200,7 @@ export async function seedWorld(env: BenchEnv, p: { hotels: number; departments:
   numbers.forEach((n, i) => {
     for (let d = 0; d < depts.length; d++) {
       const h = guestHotelIdx[i]!;
-      convs.push({ number: n, department: depts[d]!, hotel: h, key: h * depts.length + d, guestId: guestId.get(n)! });
+      convs.push({ number: n, channel: channels[h]!, department: depts[d]!, hotel: h, key: h * depts.length + d, guestId: guestId.get(n)! });
     }
   });
   const guestHotel: Record<string, number> = {};

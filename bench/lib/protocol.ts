@@ -67,7 +67,7 @@ export interface SendPlan {
   mode: 'rate' | 'burst' | 'sequence';
   tag: Tag;
   targets: SendTarget[];
-  convs: Array<{ number: string; department: string }>;
+  convs: Array<{ number: string; channel: string; department: string }>;
   secret: string;
   /** Messages n0 … n0+count-1; this sender takes those with (n - n0) % stride === offset. */
   n0: number;

@@ -396,7 +396,7 @@ export function plans(s: Session, convs: Conv[], p: Omit<SendPlan, 't' | 'target
       ...p,
       concurrency: Math.max(1, Math.ceil(p.concurrency / stride)),
       targets,
-      convs: convs.map((c) => ({ number: c.number, department: c.department })),
+      convs: convs.map((c) => ({ number: c.number, channel: c.channel, department: c.department })),
       secret: s.ctx.env.webhookSecret,
       stride,
       offset,

@@ -2,7 +2,8 @@
 // node:http + Socket.IO 4.8 on its default engine (engine.io over `ws`), postgres.js to the same
 // Postgres. Staff connect with the same access JWT (verified with jose, user loaded from the
 // users table) and join one room per hotel+department. The signed guest webhook is verified with
-// the same HMAC, the guest's hotel is looked up (and cached), and the message is written with ONE
+// the same timestamped HMAC, the guest is looked up at the hotel of the channel it names (and
+// cached), and the message is written with ONE
 // statement that bumps a per-conversation seq and inserts the row (tables bl_conversations and
 // bl_messages in the bench database); then io.to(room).emit('message', …) with the same
 // {type, data} payload the server sends. No actors, no batching, no NATS.
@@ -42,14 +43,17 @@ interface GuestRow {
   whatsapp_number: string;
 }
 const guests = new Map<string, Promise<GuestRow | null>>();
-function guest(number: string): Promise<GuestRow | null> {
-  let p = guests.get(number);
+/** The guest with this number at the hotel of the channel written to (cached, like the server). */
+function guest(channel: string, number: string): Promise<GuestRow | null> {
+  const key = `${channel}|${number}`;
+  let p = guests.get(key);
   if (!p) {
     p = sql<GuestRow[]>`
-      select g.id::int as id, s.hotel_id, g.full_name, g.whatsapp_number from guests g
+      select g.id::int as id, s.hotel_id, g.full_name, g.whatsapp_number from channels c
+      join guests g on g.hotel_id = c.hotel_id and g.whatsapp_number = ${number}
       join stays s on s.guest_id = g.id and s.status = 'active'
-      where g.whatsapp_number = ${number} limit 1`.then((r) => r[0] ?? null);
-    guests.set(number, p);
+      where c.provider = 'relay' and c.external_id = ${channel} and c.is_active limit 1`.then((r) => r[0] ?? null);
+    guests.set(key, p);
   }
   return p;
 }
@@ -60,18 +64,19 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(b);
 }
 
+/** t=<unix seconds>,v1=<hex HMAC of "<t>.<body>">, within 300 s (the server's default rule). */
 function verify(raw: Buffer, header: string | undefined): boolean {
-  const m = /^sha256=([0-9a-f]{64})$/i.exec(header ?? '');
-  if (!m) return false;
-  const expected = createHmac('sha256', secret).update(raw).digest();
-  const given = Buffer.from(m[1]!, 'hex');
+  const m = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/i.exec(header ?? '');
+  if (!m || Math.abs(Date.now() / 1000 - Number(m[1])) > 300) return false;
+  const expected = createHmac('sha256', secret).update(`${m[1]}.`).update(raw).digest();
+  const given = Buffer.from(m[2]!, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 async function webhook(raw: Buffer, sig: string | undefined): Promise<[number, unknown]> {
   if (!verify(raw, sig)) return [401, { error: 'bad signature' }];
-  const b = JSON.parse(raw.toString('utf8')) as { whatsapp_number: string; message: string; department: string; provider_message_id?: string };
-  const g = await guest(b.whatsapp_number);
+  const b = JSON.parse(raw.toString('utf8')) as { channel: string; whatsapp_number: string; message: string; department: string; provider_message_id?: string };
+  const g = await guest(b.channel, b.whatsapp_number);
   if (!g) return [404, { error: 'Guest not found' }];
   try {
     const [m] = await sql<{ id: number; conversation_id: number; seq: number; created_at: Date }[]>`

@@ -17,7 +17,7 @@ import type { Logger } from '../obs/log.js';
 import { LATENCY_BUCKETS, type Registry } from '../obs/metrics.js';
 import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
 import type { Sql } from '../store/db.js';
-import { guestContexts } from '../store/guests.js';
+import { guestContextsAt } from '../store/guests.js';
 import { lastSeqs } from '../store/conversations.js';
 import type { Bus } from './bus.js';
 
@@ -108,7 +108,7 @@ export function buildChat(p: ChatParts) {
     config.actors.idleMs,
   );
 
-  const guests = new GuestContextCache((numbers) => guestContexts(sql, numbers), 10_000);
+  const guests = new GuestContextCache((keys) => guestContextsAt(sql, keys), 10_000);
   service = new ChatService({
     sql,
     conversations,

@@ -1,13 +1,16 @@
 // Builds identity and directory services with the hooks chat and sockets need.
 import { AuthService } from '../auth/service.js';
 import { TokenService } from '../auth/tokens.js';
+import { ChannelCache } from '../chat/channel-cache.js';
 import type { Config } from '../config/load.js';
+import { ChannelService } from '../directory/channels.js';
 import { GuestService } from '../directory/guests.js';
 import { HotelService } from '../directory/hotels.js';
 import { RoomService } from '../directory/rooms.js';
 import { StayService } from '../directory/stays.js';
 import { UserService } from '../directory/users.js';
 import type { Logger } from '../obs/log.js';
+import { activeChannelRoutes } from '../store/channels.js';
 import type { Sql } from '../store/db.js';
 import type { CpuPool } from '../workers/pool.js';
 
@@ -51,5 +54,8 @@ export function buildDirectory(p: DirectoryParts) {
     guests,
     stays: new StayService({ sql: p.sql, guests, hooks: { guestChanged: p.guestChanged, checkedOut: p.checkedOut } }),
   };
-  return { tokens, auth, services };
+  // Inbound routing by channel; a change through the API drops the cached entry on this node.
+  const channelCache = new ChannelCache((provider, ids) => activeChannelRoutes(p.sql, provider, ids));
+  const channels = new ChannelService({ sql: p.sql, defaultRegion: p.config.phoneRegion, onChanged: (provider, id) => channelCache.invalidate(provider, id) });
+  return { tokens, auth, services, channels, channelCache };
 }

@@ -12,10 +12,12 @@ import { clearNode, heartbeat } from '../store/presence.js';
 import { createSigner } from '../media/signer.js';
 import { Router } from '../transport/http/router.js';
 import { authRoutes } from '../transport/routes/auth.js';
+import { channelRoutes } from '../transport/routes/channels.js';
 import { chatRoutes } from '../transport/routes/chat.js';
 import { directoryRoutes } from '../transport/routes/directory.js';
 import { makeKit } from '../transport/routes/kit.js';
 import { opsRoutes } from '../transport/routes/ops.js';
+import { WebhookGuard } from '../transport/routes/webhook-signature.js';
 import { mediaRoutes } from '../transport/routes/media.js';
 import { MediaService } from '../media/service.js';
 import { DiskStorage } from '../media/storage-disk.js';
@@ -148,6 +150,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     });
     life.add('router', () => router.stop());
     const kit = makeKit(directory.auth, config.http.publicUrl);
+    const webhookGuard = new WebhookGuard(config.webhook);
+    life.add('webhook guard', () => webhookGuard.stop());
     const routes = [
       ...opsRoutes({
         metrics,
@@ -158,7 +162,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       }),
       ...authRoutes(directory.auth, kit),
       ...directoryRoutes(directory.services, kit),
-      ...chatRoutes({ chat: chat.service, queue: bus.queue, webhookSecret: config.webhook.secret, webhookMode: config.webhook.mode, mediaUrl }, kit),
+      ...channelRoutes(directory.channels, kit),
+      ...chatRoutes({ chat: chat.service, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
     ];
     server.mount(router, routes, sockets);

@@ -42,6 +42,10 @@ export interface ChatServiceDeps {
 }
 
 export interface GuestMessageInput {
+  /** Hotel of the channel the message arrived on: the guest is looked up only there. */
+  hotel_id: string;
+  /** The channel's external id (kept for logs and queued jobs). */
+  channel?: string;
   whatsapp_number: string;
   message: string;
   message_type?: 'text' | MediaType;
@@ -121,7 +125,7 @@ export class ChatService {
     } else if (input.conversation_id === undefined) {
       throw ValidationError.of({ department: 'is required when conversation_id is not given' });
     }
-    const guest = await this.deps.guests.get(number);
+    const guest = await this.deps.guests.get(input.hotel_id, number);
     if (!guest) throw new NotFoundError('Guest not found');
 
     const appendInput: AppendInput = {

@@ -1,5 +1,5 @@
-// A demo hotel: complete profile, staff for every department, two floors of rooms and three
-// checked-in guests. Re-running it resets the demo staff passwords and prints the logins again.
+// A demo hotel: complete profile, staff for every department, two floors of rooms, three
+// checked-in guests and the relay channel its guests write to (webhooks name it as `channel`). Re-running it resets the demo staff passwords and prints the logins again.
 import { randomBytes } from 'node:crypto';
 import type { Department } from '../directory/departments.js';
 import type { UserType } from '../directory/model.js';
@@ -29,6 +29,9 @@ const STAFF: Array<{ username: string; first: string; last: string; type: UserTy
   { username: 'demo_restaurant', first: 'Rasa', last: 'Restaurant', type: 'department_staff', departments: ['Restaurant'] },
 ];
 
+/** The demo hotel's WhatsApp number, registered as its relay channel. */
+const CHANNEL = { provider: 'relay', external_id: 'demo-relay', display_phone_number: HOTEL.phone };
+
 const GUESTS = [
   { number: '+15550100001', name: 'Grace Hopper', room: '101' },
   { number: '+15550100002', name: 'Alan Turing', room: '102' },
@@ -38,7 +41,7 @@ const GUESTS = [
 export async function seedDemo(sql: Sql, cpu: Pick<CpuPool, 'hashPassword'>, opts: { password?: string }): Promise<string> {
   const password = opts.password ?? randomBytes(9).toString('base64url');
   const hash = await cpu.hashPassword(password);
-  const hotelId = await sql.begin(async (tx) => {
+  const { hotelId, channel } = await sql.begin(async (tx) => {
     let [hotel] = await tx<{ id: string }[]>`select id from hotels where name = ${HOTEL.name} order by created_at limit 1`;
     if (!hotel) [hotel] = await tx<{ id: string }[]>`insert into hotels ${tx(HOTEL)} returning id`;
     const id = hotel!.id;
@@ -66,7 +69,10 @@ export async function seedDemo(sql: Sql, cpu: Pick<CpuPool, 'hashPassword'>, opt
         await tx`update rooms set status = 'occupied' where id = ${room!.id}`;
       }
     }
-    return id;
+    await tx`insert into channels ${tx({ ...CHANNEL, hotel_id: id })} on conflict (provider, external_id) do nothing`;
+    const [ch] = await tx<{ hotel_id: string }[]>`select hotel_id from channels where provider = ${CHANNEL.provider} and external_id = ${CHANNEL.external_id}`;
+    const channel = ch!.hotel_id === id ? CHANNEL.external_id : `(none: "${CHANNEL.external_id}" belongs to another hotel)`;
+    return { hotelId: id, channel };
   });
   const lines = [
     `demo hotel: ${HOTEL.name} (${hotelId})`,
@@ -77,6 +83,8 @@ export async function seedDemo(sql: Sql, cpu: Pick<CpuPool, 'hashPassword'>, opt
     '',
     'checked-in guests (WhatsApp numbers):',
     ...GUESTS.map((g) => `  ${g.number}  ${g.name.padEnd(14)} room ${g.room}`),
+    '',
+    `relay channel (webhooks send it as "channel"; it decides the hotel): ${channel}  (${CHANNEL.display_phone_number})`,
     '',
   ];
   return lines.join('\n');

@@ -131,7 +131,13 @@ export function buildConfig(env: Env) {
       loginLockoutS: env.LOGIN_LOCKOUT_S,
     },
     phoneRegion: env.PHONE_DEFAULT_REGION || undefined,
-    webhook: { secret: env.WEBHOOK_SECRET || DEV_SECRET, mode: env.WEBHOOK_MODE },
+    webhook: {
+      secret: env.WEBHOOK_SECRET || DEV_SECRET,
+      mode: env.WEBHOOK_MODE,
+      toleranceS: env.WEBHOOK_TOLERANCE_S,
+      legacySignature: env.WEBHOOK_LEGACY_SIGNATURE,
+      badSignaturesPerMinute: env.WEBHOOK_BAD_SIGNATURES_PER_MINUTE,
+    },
     actors: {
       mailboxCapacity: env.ACTOR_MAILBOX_CAPACITY,
       idleMs: env.ACTOR_IDLE_MS,

@@ -44,6 +44,9 @@ export const EnvSchema = Type.Object({
 
   PHONE_DEFAULT_REGION: Str('', 'ISO country (e.g. GB, IN) used to read national-format phone numbers; empty accepts international forms only'),
   WEBHOOK_SECRET: Str('', 'Shared secret of the X-Lobbybee-Signature HMAC on provider webhooks', { secret: true }),
+  WEBHOOK_TOLERANCE_S: Int(300, 'Seconds a signed webhook timestamp (t= of X-Lobbybee-Signature) may differ from our clock; older requests are refused as replays', 1, 86_400),
+  WEBHOOK_LEGACY_SIGNATURE: Bool(false, 'Also accept the old X-Lobbybee-Signature: sha256=<hex> form (no timestamp: replayable; only while a provider migrates)'),
+  WEBHOOK_BAD_SIGNATURES_PER_MINUTE: Int(60, 'Bad webhook signatures per minute per client IP before it gets 429 (good signatures are never limited)', 1),
   WEBHOOK_MODE: Enum(['sync', 'queued'] as const, 'sync',
     'sync stores before answering 201; queued answers 202 after a durable JetStream enqueue'),
   GUEST_SOCKET_AUTH: Enum(['token', 'none'] as const, 'token', 'none lets guest sockets connect without a guest token (the seed behaviour)'),

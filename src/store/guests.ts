@@ -1,5 +1,6 @@
-// Guests: each hotel keeps its own record per WhatsApp number; the webhook path finds, among the
-// rows of one number, the one with the current stay.
+// Guests: each hotel keeps its own record per WhatsApp number. The webhook path looks a number up
+// only within the hotel of the channel the message arrived on (never across hotels: any hotel can
+// create a record for any number).
 import type { Guest, GuestStatus } from '../directory/model.js';
 import { assignments, type Db } from './db.js';
 import type { Page, Paged } from './paging.js';
@@ -71,8 +72,9 @@ export interface GuestContext {
   floor: number | null;
 }
 
-const CONTEXT = (db: Db) => db`
-  select distinct on (g.whatsapp_number)
+// One row per guest: the lateral picks one stay, a stay has at most one room.
+const CONTEXT = (db: Db, distinctByNumber = false) => db`
+  select ${distinctByNumber ? db`distinct on (g.whatsapp_number)` : db``}
          g.id as guest_id, g.whatsapp_number, g.full_name, g.status, g.hotel_id,
          s.id as stay_id, s.status as stay_status, r.room_number, r.floor
   from guests g
@@ -85,12 +87,13 @@ const CONTEXT = (db: Db) => db`
   left join rooms r on r.id = s.room_id`;
 
 /**
- * One query for many numbers (the webhook path batches lookups). Per number, the guest row whose
- * stay is active wins, then one with a pending stay, then the most recent stay.
+ * Across hotels, for the guest socket (a guest token names the number). Per number, the guest row
+ * whose stay is active wins, then one with a pending stay, then the most recent stay. Never use it
+ * to route an inbound message: that is guestContextsAt with the channel's hotel.
  */
 export function guestContexts(db: Db, numbers: string[]): Promise<GuestContext[]> {
   return db<GuestContext[]>`
-    ${CONTEXT(db)}
+    ${CONTEXT(db, true)}
     where g.whatsapp_number = any(${numbers}::text[])
     order by g.whatsapp_number, (s.status = 'active') desc nulls last, (s.status = 'pending') desc nulls last, s.at desc nulls last, g.id desc`;
 }
@@ -99,4 +102,17 @@ export function guestContexts(db: Db, numbers: string[]): Promise<GuestContext[]
 export async function guestContextAt(db: Db, hotelId: string, number: string): Promise<GuestContext | undefined> {
   const [c] = await db<GuestContext[]>`${CONTEXT(db)} where g.whatsapp_number = ${number} and g.hotel_id = ${hotelId}`;
   return c;
+}
+
+export interface GuestKey {
+  hotel_id: string;
+  whatsapp_number: string;
+}
+
+/** One query for many (hotel, number) pairs: the webhook path batches its lookups. */
+export function guestContextsAt(db: Db, keys: GuestKey[]): Promise<GuestContext[]> {
+  return db<GuestContext[]>`
+    ${CONTEXT(db)}
+    where (g.hotel_id, g.whatsapp_number) in (
+      select * from unnest(${keys.map((k) => k.hotel_id)}::uuid[], ${keys.map((k) => k.whatsapp_number)}::text[]))`;
 }

@@ -26,6 +26,8 @@ export interface GuestSpec {
 
 export interface SeededHotel {
   hotelId: string;
+  /** external_id of the hotel's relay channel: webhooks naming it belong to this hotel. */
+  channel: string;
   staff: Record<string, { id: number; token: string }>;
   guests: Record<string, { id: number; number: string }>;
 }
@@ -53,6 +55,9 @@ export async function seedHotel(sql: Sql, spec: { name?: string; staff: StaffSpe
     values (${spec.name ?? `Hotel ${suffix}`}, '1 Test St', 'Testville', 'Testland', '+15550000000', ${`desk-${suffix}@test.example`}, 'verified')
     returning id`;
   const hotelId = hotel!.id;
+  const channel = `relay-${suffix}`;
+  await sql`insert into channels (hotel_id, provider, external_id, display_phone_number) values (${hotelId}, 'relay', ${channel}, '')`;
+  lastChannel = channel;
   const staff: SeededHotel['staff'] = {};
   for (const s of spec.staff) {
     const [u] = await sql<{ id: number }[]>`
@@ -80,16 +85,36 @@ export async function seedHotel(sql: Sql, spec: { name?: string; staff: StaffSpe
       values (${hotelId}, ${row!.id}, ${roomId}, ${stayStatus},
               ${stayStatus === 'pending' ? null : new Date()}, ${stayStatus === 'completed' ? new Date() : null})`;
     guests[g.number] = { id: row!.id, number: g.number };
+    if (!channelOfNumber.has(digits(g.number))) channelOfNumber.set(digits(g.number), channel);
   }
-  return { hotelId, staff, guests };
+  return { hotelId, channel, staff, guests };
 }
 
-export function sign(body: string, secret = TEST_WEBHOOK_SECRET): string {
+// The channel a webhook of this file is sent on when the test names none: the one of the hotel
+// that seeded the number (the first such hotel), else the last seeded hotel's.
+const channelOfNumber = new Map<string, string>();
+let lastChannel: string | undefined;
+const digits = (n: unknown) => String(n ?? '').replace(/\D/g, '');
+
+/** X-Lobbybee-Signature in its current form: t=<unix seconds>,v1=<hex HMAC of "<t>.<body>">. */
+export function sign(body: string, secret = TEST_WEBHOOK_SECRET, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** The old form without a timestamp (accepted only with WEBHOOK_LEGACY_SIGNATURE=true). */
+export function signLegacy(body: string, secret = TEST_WEBHOOK_SECRET): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** POSTs a signed guest webhook (the provider side). */
+/**
+ * POSTs a signed guest webhook (the provider side). Without a `channel` in the payload it is sent
+ * on the channel of the hotel that seeded the guest's number.
+ */
 export function webhook(base: string, payload: Record<string, unknown>, opts: { secret?: string; signature?: string | null } = {}) {
+  if (!('channel' in payload)) {
+    const channel = channelOfNumber.get(digits(payload['whatsapp_number'])) ?? lastChannel;
+    if (channel) payload = { channel, ...payload };
+  }
   const raw = JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const sig = opts.signature === undefined ? sign(raw, opts.secret) : opts.signature;

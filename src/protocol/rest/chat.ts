@@ -12,6 +12,13 @@ const literals = <T extends string>(values: readonly T[]) => Type.Union(values.m
 
 export const GuestWebhookBody = Type.Object(
   {
+    // Required: the channel decides the hotel (a guest record, which any hotel can create, never does).
+    channel: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9+._:@-]+$',
+      description: 'external id of the channel (provider account or number) the guest wrote to, as registered under /api/channels/',
+    }),
     whatsapp_number: Type.String({ minLength: 5, maxLength: 32, description: 'the guest\'s WhatsApp number' }),
     message: Type.String({ maxLength: 4096 }),
     message_type: Type.Optional(literals(['text', ...MEDIA_TYPES] as const)),

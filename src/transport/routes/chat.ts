@@ -1,11 +1,11 @@
 // Chat REST API (seed endpoints plus what the dashboard calls). Writes produce the same events
 // as the equivalent socket frames because both go through the chat command layer.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ChannelCache } from '../../chat/channel-cache.js';
 import { guestOfRow, viewOf, type ChatService } from '../../chat/service.js';
 import { parseId } from '../../directory/scope.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { inboundKey } from '../../jobs/handlers/inbound-webhook.js';
-import { AuthError, ConflictError, ValidationError } from '../../protocol/errors.js';
+import { ConflictError, ValidationError } from '../../protocol/errors.js';
 import * as c from '../../protocol/rest/chat.js';
 import { validate } from '../../protocol/validate.js';
 import type { StoredMessage } from '../../store/messages.js';
@@ -13,29 +13,22 @@ import type { HttpContext } from '../http/context.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
 import { pageParams, type Kit } from './kit.js';
+import { SIGNATURE_HEADER, type WebhookGuard } from './webhook-signature.js';
 
 export interface ChatRouteDeps {
   chat: ChatService;
   queue: JobQueue;
-  webhookSecret: string;
+  /** Signature check and bad-signature limit of provider webhooks. */
+  webhookGuard: WebhookGuard;
   webhookMode: 'sync' | 'queued';
+  /** Channel → hotel: the channel a message arrived on decides its hotel. */
+  channels: ChannelCache;
   mediaUrl: c.MediaUrl;
 }
 
-/** X-Lobbybee-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>. */
-export function verifySignature(secret: string, raw: Buffer, header: string | undefined): boolean {
-  const m = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '');
-  if (!m) return false;
-  const expected = createHmac('sha256', secret).update(raw).digest();
-  const given = Buffer.from(m[1]!, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-async function signedJson(ctx: HttpContext, secret: string): Promise<unknown> {
+async function signedJson(ctx: HttpContext, guard: WebhookGuard): Promise<unknown> {
   const raw = await ctx.body();
-  if (!verifySignature(secret, raw, ctx.headers['x-lobbybee-signature'])) {
-    throw new AuthError('invalid or missing webhook signature (X-Lobbybee-Signature: sha256=<hex HMAC of the body>)');
-  }
+  guard.check(ctx.ip, raw, ctx.headers[SIGNATURE_HEADER]);
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (e) {
@@ -53,16 +46,20 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       // Authenticated by its signature; provider bursts must not meet the per-IP limit.
       unlimited: true,
       handler: async (ctx) => {
-        const body = validate(c.GuestWebhookBody, await signedJson(ctx, deps.webhookSecret));
+        const body = validate(c.GuestWebhookBody, await signedJson(ctx, deps.webhookGuard));
+        // The channel decides the hotel; the guest is then looked up only within it.
+        const channel = await deps.channels.get('relay', body.channel);
+        if (!channel) throw ValidationError.of({ channel: 'no active relay channel has this external id' });
+        const input = { ...body, hotel_id: channel.hotel_id };
         if (deps.webhookMode === 'queued') {
           // Keyed by the guest's number: one guest's messages are processed in order, cluster-wide.
-          const { id, duplicate } = await deps.queue.enqueue('inbound.webhook', body, {
+          const { id, duplicate } = await deps.queue.enqueue('inbound.webhook', input, {
             key: inboundKey(body),
             ...(body.provider_message_id ? { id: body.provider_message_id } : {}),
           });
           return { status: 202, body: { status: 'accepted', job_id: id, duplicate, provider_message_id: body.provider_message_id ?? null } };
         }
-        const result = await chat.receiveGuestMessage(body);
+        const result = await chat.receiveGuestMessage(input);
         return { status: 201, body: result };
       },
     },
@@ -73,7 +70,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       path: '/api/chat/provider-status',
       unlimited: true,
       handler: async (ctx) => {
-        const body = validate(c.ProviderStatusBody, await signedJson(ctx, deps.webhookSecret));
+        const body = validate(c.ProviderStatusBody, await signedJson(ctx, deps.webhookGuard));
         return { status: 200, body: await chat.providerStatus(body.provider_message_id, body.status, body.error ?? null) };
       },
     },
