@@ -5,9 +5,11 @@
 // Hits are kept in a bounded LRU (the facts are immutable, so an entry is never stale). Misses are
 // coalesced into one primary-key query per event-loop turn. Absence is never remembered: ids are
 // one global sequence, and an id that does not exist now may be created a moment later and must
-// work at once. Instead, each caller has a small budget of not-found lookups; once it is spent,
-// that caller's lookups of ids not in the cache are refused (429) without a query until the
-// budget refills. Conversations already known stay reachable, and other callers are unaffected.
+// work at once. Instead, each caller has a small budget of lookups of ids not in the cache: one is
+// taken before the query and given back if the conversation exists, so only not-found lookups
+// (and those in flight) spend it. Once it is spent, that caller's lookups of uncached ids are
+// refused (429) without a query until it refills; known conversations stay reachable, and other
+// callers are unaffected. So a flood of random ids costs a bounded number of queries and no memory.
 import { RateLimitedError } from '../protocol/errors.js';
 import type { ConversationFacts } from '../store/conversations.js';
 import { BatchLoader } from '../util/batch-loader.js';
@@ -53,10 +55,18 @@ export class ConversationFactsCache {
   async get(id: number, caller?: string): Promise<ConversationFacts | undefined> {
     const hit = this.entries.get(id);
     if (hit) return hit;
-    if (caller !== undefined) this.checkBudget(caller);
-    const found = await this.loader.load(id);
-    if (found) this.entries.set(id, found);
-    else if (caller !== undefined) this.charge(caller);
+    if (caller !== undefined) this.take(caller);
+    let found: ConversationFacts | undefined;
+    try {
+      found = await this.loader.load(id);
+    } catch (err) {
+      if (caller !== undefined) this.giveBack(caller);
+      throw err;
+    }
+    if (found) {
+      this.entries.set(id, found);
+      if (caller !== undefined) this.giveBack(caller);
+    }
     return found;
   }
 
@@ -72,19 +82,20 @@ export class ConversationFactsCache {
     return b;
   }
 
-  private checkBudget(caller: string): void {
-    const b = this.budgets.get(caller);
-    if (!b) return;
-    const current = this.refill(caller);
-    if (current.tokens >= 1) return;
-    const wait = Math.max(1, Math.ceil((1 - current.tokens) / this.limits.missesPerSecond));
+  private take(caller: string): void {
+    const b = this.refill(caller);
+    this.budgets.set(caller, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return;
+    }
+    const wait = Math.max(1, Math.ceil((1 - b.tokens) / this.limits.missesPerSecond));
     throw new RateLimitedError(`too many lookups of conversations that do not exist; retry in ${wait} s`, wait);
   }
 
-  /** Lookups already in flight when the budget ran out may overshoot it; it never goes below 0. */
-  private charge(caller: string): void {
+  private giveBack(caller: string): void {
     const b = this.refill(caller);
-    b.tokens = Math.max(0, b.tokens - 1);
+    b.tokens = Math.min(this.limits.missBurst, b.tokens + 1);
     this.budgets.set(caller, b);
   }
 }

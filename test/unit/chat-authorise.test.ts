@@ -59,6 +59,14 @@ t.test('a caller naming unknown ids spends a budget; then it is refused without 
   t.equal(await cache.get(103), undefined, 'internal lookups (no caller) are not budgeted');
 });
 
+t.test('lookups in flight spend the budget too: a burst of unknown ids costs at most the burst in queries', async (t) => {
+  const s = store(new Set());
+  const cache = new ConversationFactsCache(s.fetch, LIMITS, () => 0);
+  const settled = await Promise.allSettled([200, 201, 202, 203, 204].map((id) => cache.get(id, 'staff:1')));
+  t.equal(settled.filter((r) => r.status === 'rejected' && r.reason instanceof RateLimitedError).length, 3);
+  t.same(s.calls.flat(), [200, 201], 'only the burst reached the store');
+});
+
 class Probe extends Actor<{ retire: boolean; done: () => void }> {
   constructor(key: string, private readonly retire: () => void, stats: ActorStats) {
     super('probe', key, 8, stats);
