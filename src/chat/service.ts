@@ -364,12 +364,9 @@ export class ChatService {
   }
 
   async detail(user: User, conversationId: number, q: { before_seq?: number; since_seq?: number; limit?: number }): Promise<{ row: ConversationRow; messages: MessageView[] }> {
-    this.staffOnly(user);
+    await this.authorise(user, conversationId);
     const row = await convStore.getConversationRow(this.deps.sql, conversationId, user.id);
     if (!row) throw new NotFoundError('Conversation not found');
-    const access = conversationAccess(user, row);
-    if (access === 'not_found') throw new NotFoundError('Conversation not found');
-    if (access === 'forbidden') throw new ForbiddenError('Access denied to this conversation');
     const [stored] = await Promise.all([
       msgStore.listMessages(this.deps.sql, conversationId, { beforeSeq: q.before_seq, sinceSeq: q.since_seq, limit: q.limit ?? 50 }),
       convStore.joinConversation(this.deps.sql, conversationId, user.id),
