@@ -1,6 +1,7 @@
 // Finds actors by key, spawning on first use and passivating those idle longer than idleMs.
 // An actor is removed from the table before it is stopped, so a message arriving meanwhile
-// spawns a fresh one instead of hitting a stopped actor.
+// spawns a fresh one instead of hitting a stopped actor. An actor that finds it has nothing to
+// own (its row does not exist) retires itself the same way at once: absence is never kept alive.
 import { UnavailableError } from '../protocol/errors.js';
 import type { Actor } from './actor.js';
 
@@ -11,7 +12,8 @@ export class Registry<A extends Actor<unknown>> {
 
   constructor(
     readonly type: string,
-    private readonly spawn: (key: string) => A,
+    /** Builds the actor for `key`; `retire` removes and stops that very actor. */
+    private readonly spawn: (key: string, retire: () => void) => A,
     private readonly idleMs: number,
   ) {}
 
@@ -32,12 +34,18 @@ export class Registry<A extends Actor<unknown>> {
   }
 
   get(key: string): A {
-    let a = this.actors.get(key);
+    const a = this.actors.get(key);
     if (a && !a.isStopped) return a;
     if (this.closing) throw new UnavailableError(`this node is shutting down (${this.type}s stopped); retry on another node`);
-    a = this.spawn(key);
-    this.actors.set(key, a);
-    return a;
+    const spawned: A = this.spawn(key, () => this.retire(key, spawned));
+    this.actors.set(key, spawned);
+    return spawned;
+  }
+
+  /** Removes this actor (not a successor under the same key) and stops it after its backlog. */
+  private retire(key: string, actor: A): void {
+    if (this.actors.get(key) === actor) this.actors.delete(key);
+    void actor.stop();
   }
 
   peek(key: string): A | undefined {

@@ -6,6 +6,7 @@ import { ConversationActor } from '../chat/conversation-actor.js';
 import { DepartmentActor } from '../chat/department-actor.js';
 import { SubjectRelay } from '../chat/delivery/relay.js';
 import { ChatEvents } from '../chat/events.js';
+import { ConversationFactsCache, type FactsLimits } from '../chat/conversation-facts.js';
 import { ChatService } from '../chat/service.js';
 import { GuestContextCache } from '../chat/guest-cache.js';
 import { MessageWriter } from '../chat/writer.js';
@@ -18,7 +19,7 @@ import { LATENCY_BUCKETS, type Registry } from '../obs/metrics.js';
 import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
 import type { Sql } from '../store/db.js';
 import { guestContextsAt } from '../store/guests.js';
-import { lastSeqs } from '../store/conversations.js';
+import { conversationFacts, lastSeqs } from '../store/conversations.js';
 import type { Bus } from './bus.js';
 
 export interface ChatParts {
@@ -35,6 +36,12 @@ export interface ChatParts {
 }
 
 const enc = new TextEncoder();
+/**
+ * Facts of up to 100k conversations (about 200 bytes each). A staff member who names ids that do
+ * not exist may do so 30 times at once and once every 2 s after that: the dashboard only names
+ * ids it was given, so only a stale or hostile client ever spends this.
+ */
+const FACTS_LIMITS: FactsLimits = { maxEntries: 100_000, missBurst: 30, missesPerSecond: 0.5, maxCallers: 20_000 };
 const GUEST_CHANGED = 'dir.guest-changed';
 
 function actorStats(metrics: Registry, log: Logger): ActorStats {
@@ -69,10 +76,10 @@ export function buildChat(p: ChatParts) {
 
   const conversations = new ActorRegistry<ConversationActor>(
     'conversation',
-    (key) =>
+    (key, retire) =>
       new ConversationActor(
         Number(key),
-        { sql, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log },
+        { sql, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log, retire },
         config.actors.mailboxCapacity,
         stats,
       ),
@@ -109,9 +116,11 @@ export function buildChat(p: ChatParts) {
   );
 
   const guests = new GuestContextCache((keys) => guestContextsAt(sql, keys), 10_000);
+  const facts = new ConversationFactsCache((ids) => conversationFacts(sql, ids), FACTS_LIMITS);
   service = new ChatService({
     sql,
     conversations,
+    facts,
     guests,
     signer: p.signer,
     askTimeoutMs: config.actors.askTimeoutMs,

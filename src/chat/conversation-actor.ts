@@ -5,6 +5,11 @@
 // of appends in its mailbox becomes one call to the node's MessageWriter (group commit); the
 // seq comes from the database statement, so two nodes writing the same conversation still get
 // distinct, gap-free seqs. Events are published after commit, in seq order.
+//
+// Callers authorise a client-named id before they reach the actor (ConversationFactsCache), so an
+// actor exists only for a conversation that exists. If its row is missing anyway, it answers 404
+// and retires at once: absence is never remembered, so a conversation created later under that id
+// gets a fresh actor that finds it.
 import { Actor, type ActorStats } from '../actors/actor.js';
 import type { ReplyTo } from '../actors/ask.js';
 import type { User } from '../directory/model.js';
@@ -52,22 +57,21 @@ export interface ConversationDeps {
   /** Staff replies in service conversations are sent to WhatsApp (when a provider is configured). */
   sendsToWhatsapp: boolean;
   log: Logger;
+  /** Removes this actor from its registry and stops it (it found no conversation to own). */
+  retire: () => void;
 }
 
 export class ConversationActor extends Actor<ConversationCmd> {
   private state: ConversationState | null = null;
-  private missing = false;
 
   constructor(readonly conversationId: number, private readonly deps: ConversationDeps, capacity: number, stats: ActorStats) {
     super('conversation', String(conversationId), capacity, stats);
   }
 
   protected async receive(batch: ConversationCmd[]): Promise<void> {
-    if (!this.state && !this.missing) {
+    if (!this.state) {
       try {
-        const s = await convStore.loadConversationState(this.deps.sql, this.conversationId);
-        if (s) this.state = s;
-        else this.missing = true;
+        this.state = (await convStore.loadConversationState(this.deps.sql, this.conversationId)) ?? null;
       } catch (err) {
         for (const c of batch) c.reply.reject(err);
         return;
@@ -75,6 +79,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
     }
     if (!this.state) {
       for (const c of batch) c.reply.reject(new NotFoundError('Conversation not found'));
+      this.deps.retire();
       return;
     }
     let i = 0;

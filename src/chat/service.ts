@@ -1,12 +1,17 @@
 // The chat command layer: the one entrance used by REST handlers, socket frames and job
 // consumers. Writes go through the ConversationActor of the conversation; reads go to the store.
 // Transports only decode, call these methods and encode the result.
+//
+// Authorise before allocating: a command naming a conversation id is checked against the
+// conversation's facts (hotel, department, guest; ConversationFactsCache, no actor) before its
+// actor is asked, so an id a caller may not use — or that does not exist — never spawns one.
 import { ask } from '../actors/ask.js';
 import type { Registry } from '../actors/registry.js';
 import { canonicalDepartment, DEPARTMENTS, type Department } from '../directory/departments.js';
 import type { User } from '../directory/model.js';
 import { normalizePhone } from '../directory/phone.js';
 import { effectiveDepartments, isChatStaff } from '../directory/roles.js';
+import { attachmentFor } from '../media/attachment.js';
 import type { MediaSigner } from '../media/signer.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../protocol/errors.js';
 import type { PageParams } from '../protocol/rest/paging.js';
@@ -15,9 +20,9 @@ import type { ConversationRow, ConversationState } from '../store/conversations.
 import type { Sql } from '../store/db.js';
 import { guestContextAt, type GuestContext } from '../store/guests.js';
 import * as msgStore from '../store/messages.js';
-import { attachMedia, findMediaObject } from '../store/media.js';
 import type { Paged } from '../store/paging.js';
 import { Lru } from '../util/lru.js';
+import type { ConversationFacts, ConversationFactsCache } from './conversation-facts.js';
 import type { GuestContextCache } from './guest-cache.js';
 import type { AppendInput, AppendOutcome, ConversationActor, ConversationCmd, ReadOutcome } from './conversation-actor.js';
 import type { ConversationType, DeliveryStatus, GuestSnapshot, MediaType, MessageType, MessageView } from './model.js';
@@ -28,6 +33,7 @@ import type { ChatEvents } from './events.js';
 export interface ChatServiceDeps {
   sql: Sql;
   conversations: Registry<ConversationActor>;
+  facts: Pick<ConversationFactsCache, 'get'>;
   guests: GuestContextCache;
   signer: MediaSigner;
   askTimeoutMs: number;
@@ -186,9 +192,10 @@ export class ChatService {
     };
   }
 
+  /** A conversation the webhook named: the guest's own at that hotel (a closed one is refused on append). */
   private async explicitConversation(id: number, guest: GuestContext): Promise<number> {
-    const s = await this.state(id).catch(() => null);
-    if (!s || s.guest_id !== guest.guest_id || s.status !== 'active') throw new NotFoundError('Conversation not found or not active');
+    const f = await this.deps.facts.get(id);
+    if (!f || f.guest_id !== guest.guest_id || f.hotel_id !== guest.hotel_id) throw new NotFoundError('Conversation not found or not active');
     return id;
   }
 
@@ -227,28 +234,37 @@ export class ChatService {
     if (!isChatStaff(user)) throw new ForbiddenError('Access denied. Only staff members can use chat.');
   }
 
-  async sendText(user: User, conversationId: number, content: string): Promise<MessageView> {
+  /** 404 across hotels and for unknown ids, 403 across departments — decided without an actor. */
+  private async authorise(user: User, conversationId: number): Promise<ConversationFacts> {
     this.staffOnly(user);
+    const f = await this.deps.facts.get(conversationId, `staff:${user.id}`);
+    const access = f ? conversationAccess(user, f) : 'not_found';
+    if (access === 'not_found') throw new NotFoundError('Conversation not found');
+    if (access === 'forbidden') throw new ForbiddenError('Access denied to this conversation');
+    return f!;
+  }
+
+  async sendText(user: User, conversationId: number, content: string): Promise<MessageView> {
     const text = content.trim();
     if (!text) throw ValidationError.of({ content: 'Message content cannot be empty' });
+    await this.authorise(user, conversationId);
     return this.appendStaff(conversationId, { sender: { kind: 'staff', user }, messageType: 'text', content: text });
   }
 
+  /**
+   * A staff attachment: an upload of this conversation, typed by its sniffed content (see
+   * media/attachment.ts; the frame's file_type and filename are not trusted). The message insert
+   * marks the upload as used in the same statement (trigger of sql/006_media_attach.sql).
+   */
   async sendMedia(user: User, m: MediaInput): Promise<MessageView> {
-    this.staffOnly(user);
-    const ref = this.deps.signer.keyOf(m.file_url);
-    if (!ref) throw ValidationError.of({ file_url: 'must be a file uploaded to this server (POST /api/chat/upload-media/)' });
-    const s = await this.conversation(user, m.conversation_id);
-    const object = await findMediaObject(this.deps.sql, ref.key);
-    if (!object || object.hotel_id !== s.hotel_id) throw ValidationError.of({ file_url: 'is not a file uploaded for this hotel' });
-    const message = await this.appendStaff(m.conversation_id, {
+    await this.authorise(user, m.conversation_id);
+    const file = await attachmentFor(this.deps, m.conversation_id, m.file_url);
+    return this.appendStaff(m.conversation_id, {
       sender: { kind: 'staff', user },
-      messageType: m.file_type,
-      content: m.caption?.trim() || m.filename,
-      media: { key: ref.key, url: null, filename: m.filename, contentType: object.content_type },
+      messageType: file.kind,
+      content: m.caption?.trim() || file.filename,
+      media: { key: file.key, url: null, filename: file.filename, contentType: file.contentType },
     });
-    await attachMedia(this.deps.sql, ref.key, message.id);
-    return message;
   }
 
   private async appendStaff(conversationId: number, input: AppendInput): Promise<MessageView> {
@@ -258,22 +274,24 @@ export class ChatService {
   }
 
   async markRead(user: User, conversationId: number, messageIds: number[] | null): Promise<ReadOutcome> {
-    this.staffOnly(user);
+    await this.authorise(user, conversationId);
     return this.ask<ReadOutcome>(conversationId, (reply) => ({ t: 'read', staff: user, messageIds, reply }));
   }
 
   async typing(user: User, conversationId: number, isTyping: boolean): Promise<void> {
-    this.staffOnly(user);
+    await this.authorise(user, conversationId);
     await this.ask<void>(conversationId, (reply) => ({ t: 'typing', who: { kind: 'staff', user }, isTyping, reply }));
   }
 
-  guestTyping(guestId: number, conversationId: number, isTyping: boolean): Promise<void> {
+  async guestTyping(guestId: number, conversationId: number, isTyping: boolean): Promise<void> {
+    const f = await this.deps.facts.get(conversationId, `guest:${guestId}`);
+    if (!f || f.guest_id !== guestId) throw new NotFoundError('Conversation not found');
     return this.ask<void>(conversationId, (reply) => ({ t: 'typing', who: { kind: 'guest', guestId }, isTyping, reply }));
   }
 
   /** Closes an active conversation. Returns false if it was not active. */
   async close(user: User | null, conversationId: number): Promise<boolean> {
-    if (user) this.staffOnly(user);
+    if (user) await this.authorise(user, conversationId);
     return this.ask<boolean>(conversationId, (reply) => ({ t: 'close', by: user, reply }));
   }
 
@@ -329,8 +347,8 @@ export class ChatService {
   }
 
   /** The conversation as its actor holds it, after the caller's access check. */
-  conversation(user: User, conversationId: number): Promise<ConversationState> {
-    this.staffOnly(user);
+  async conversation(user: User, conversationId: number): Promise<ConversationState> {
+    await this.authorise(user, conversationId);
     return this.ask<ConversationState>(conversationId, (reply) => ({ t: 'view', user, reply }));
   }
 
@@ -350,12 +368,9 @@ export class ChatService {
   }
 
   async detail(user: User, conversationId: number, q: { before_seq?: number; since_seq?: number; limit?: number }): Promise<{ row: ConversationRow; messages: MessageView[] }> {
-    this.staffOnly(user);
+    await this.authorise(user, conversationId);
     const row = await convStore.getConversationRow(this.deps.sql, conversationId, user.id);
     if (!row) throw new NotFoundError('Conversation not found');
-    const access = conversationAccess(user, row);
-    if (access === 'not_found') throw new NotFoundError('Conversation not found');
-    if (access === 'forbidden') throw new ForbiddenError('Access denied to this conversation');
     const [stored] = await Promise.all([
       msgStore.listMessages(this.deps.sql, conversationId, { beforeSeq: q.before_seq, sinceSeq: q.since_seq, limit: q.limit ?? 50 }),
       convStore.joinConversation(this.deps.sql, conversationId, user.id),

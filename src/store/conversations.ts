@@ -34,6 +34,21 @@ export async function findOrCreateActive(db: Db, key: ConversationKey): Promise<
   throw new Error('could not resolve the active conversation (it kept closing under us)');
 }
 
+/** What never changes about a conversation: enough to authorise a command without an actor. */
+export interface ConversationFacts {
+  id: number;
+  hotel_id: string;
+  guest_id: number;
+  department: Department;
+  conversation_type: ConversationType;
+}
+
+/** Facts of the conversations that exist among `ids` (one primary-key lookup, unknown ids absent). */
+export function conversationFacts(db: Db, ids: number[]): Promise<ConversationFacts[]> {
+  return db<ConversationFacts[]>`
+    select id, hotel_id, guest_id, department, conversation_type from conversations where id = any(${ids}::bigint[])`;
+}
+
 /** Everything a ConversationActor keeps in memory about its conversation. */
 export interface ConversationState {
   id: number;

@@ -1,4 +1,5 @@
-// Media objects and the messages that use them.
+// Media objects and the messages that use them. A staff message claims its upload (message_id)
+// in its own insert: see the trigger of sql/006_media_attach.sql.
 import type { Db, Sql } from './db.js';
 
 export interface MediaObject {
@@ -24,10 +25,6 @@ export async function insertMediaObject(db: Db, o: Omit<MediaObject, 'created_at
 export async function findMediaObject(db: Db, key: string): Promise<MediaObject | undefined> {
   const [o] = await db<MediaObject[]>`select * from media_objects where key = ${key}`;
   return o;
-}
-
-export async function attachMedia(db: Db, key: string, messageId: number): Promise<void> {
-  await db`update media_objects set message_id = ${messageId} where key = ${key} and message_id is null`;
 }
 
 /** Uploads no message ever used, older than `hours`. */
