@@ -59,16 +59,16 @@ function examples(r: Route, w: FuzzWorld): Input[] {
   const base = { method: r.method, slash: true, query: '', contentType: 'application/json', caller: 'hotel_admin' as const };
   const ok = Array.from({ length: n }, () => w.userIds[2]!.toString());
   const every = (v: unknown) => JSON.stringify(Object.fromEntries(KNOWN_FIELDS.map((k) => [k, v])));
-  // The worst case of a backtracking email pattern, 20 KB (an O(n²) matcher stalls well past the bound).
+  // The worst case of a backtracking email pattern, 50 KB (an O(n²) matcher stalls well past the bound).
   const evilEmail = `a@${'a.'.repeat(10_000)}@`;
   return [
     { ...base, segments: Array.from({ length: n }, () => '%E0%A4%A'), body: '{}' },
     { ...base, segments: ok, query: '?page=%E0%A4%A&page_size=1e20&since_seq=9223372036854775808', body: every('\u0000') },
     { ...base, segments: ok, body: every('\ud800') },
     { ...base, segments: ok, body: every(1e20) },
-    { ...base, segments: ok, body: JSON.stringify({ email: `a@${'.'.repeat(20_000)} ` }) },
+    { ...base, segments: ok, body: JSON.stringify({ email: `a@${'.'.repeat(50_000)} ` }) },
     { ...base, segments: ok, body: JSON.stringify({ email: evilEmail, username: evilEmail }) },
-    { ...base, segments: ok, caller: 'department_staff', body: JSON.stringify({ email: `a@${'.'.repeat(20_000)} ` }) },
+    { ...base, segments: ok, caller: 'department_staff', body: JSON.stringify({ email: `a@${'.'.repeat(50_000)} ` }) },
   ];
 }
 

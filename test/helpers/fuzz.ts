@@ -4,6 +4,7 @@
 //
 // Seed: FUZZ_SEED (default a fixed one, so CI is reproducible). Runs: FUZZ_RUNS replaces every
 // property's default run count and lifts the CI time budget (used by `npm run fuzz`).
+import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Test } from 'tap';
 import type fc from 'fast-check';
@@ -11,7 +12,7 @@ import type { Route } from '../../src/transport/http/router.js';
 import { HttpServer } from '../../src/transport/server.js';
 import type { Sql } from '../../src/store/db.js';
 import type { LogLine, TestApp } from './app.js';
-import { guestToken, numberFactory, seedHotel, sign } from './chat-fixtures.js';
+import { guestToken, seedHotel, sign } from './chat-fixtures.js';
 import { request, type HttpResult } from './http.js';
 
 export const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 1_109_2025;
@@ -149,17 +150,20 @@ export interface FuzzWorld {
   ids: string[];
 }
 
+let worlds = 0;
 /** A hotel with one member of each role, two checked-in guests and a Reception conversation. */
 export async function seedWorld(app: TestApp, sql: Sql): Promise<FuzzWorld> {
-  const num = numberFactory();
+  worlds += 1;
+  const num = (n: number) => `+1555${1_000_000 + worlds * 10 + n}`;
+  const tag = randomBytes(4).toString('hex');
   const h = await seedHotel(sql, {
     staff: [
-      { username: `pa_${num(0).slice(-7)}`, type: 'platform_admin' },
-      { username: `ha_${num(0).slice(-7)}`, type: 'hotel_admin', departments: ['Management'] },
-      { username: `mg_${num(0).slice(-7)}`, type: 'manager', departments: ['Management'] },
-      { username: `rc_${num(0).slice(-7)}`, type: 'receptionist', departments: ['Reception'] },
-      { username: `ds_${num(0).slice(-7)}`, type: 'department_staff', departments: ['Housekeeping'] },
-      { username: `os_${num(0).slice(-7)}`, type: 'other_staff' },
+      { username: `pa_${tag}`, type: 'platform_admin' },
+      { username: `ha_${tag}`, type: 'hotel_admin', departments: ['Management'] },
+      { username: `mg_${tag}`, type: 'manager', departments: ['Management'] },
+      { username: `rc_${tag}`, type: 'receptionist', departments: ['Reception'] },
+      { username: `ds_${tag}`, type: 'department_staff', departments: ['Housekeeping'] },
+      { username: `os_${tag}`, type: 'other_staff' },
     ],
     guests: [
       { number: num(1), name: 'Fuzz Guest', room: '101' },
