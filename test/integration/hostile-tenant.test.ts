@@ -48,8 +48,10 @@ const aGuest = A.guests[num(1)]!;
 const bGuest = B.guests[num(2)]!;
 const aNewGuest = A.guests[num(3)]!;
 
+// The provider sends each guest's messages on the channel of the hotel the guest wrote to.
+const channelOf = (number: string) => (number === bGuest.number ? B.channel : A.channel);
 async function guestWrites(number: string, message: string, department = 'Reception', extra: Record<string, unknown> = {}) {
-  const raw = JSON.stringify({ whatsapp_number: number, message, department, ...extra });
+  const raw = JSON.stringify({ channel: channelOf(number), whatsapp_number: number, message, department, ...extra });
   return request(app.base, 'POST', '/api/chat/guest-webhook/', { raw, headers: webhookHeaders(raw) });
 }
 function upload(token: string, conversationId: number) {
