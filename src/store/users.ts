@@ -6,6 +6,8 @@ import type { Page, Paged } from './paging.js';
 
 export interface UserWithHash extends User {
   password_hash: string;
+  /** Copied into access tokens; moves on when all of the user's sessions end. */
+  token_version: number;
 }
 
 const COLUMNS = (db: Db) => db`
@@ -26,7 +28,7 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
 export async function findUserByLogin(db: Db, login: string): Promise<UserWithHash | undefined> {
   const l = login.toLowerCase();
   const [u] = await db<UserWithHash[]>`
-    select ${COLUMNS(db)}, u.password_hash from users u left join hotels h on h.id = u.hotel_id
+    select ${COLUMNS(db)}, u.password_hash, u.token_version from users u left join hotels h on h.id = u.hotel_id
     where lower(u.username) = ${l} or lower(u.email) = ${l}
     order by (case when ${l} like '%@%' then lower(u.email) = ${l} else lower(u.username) = ${l} end) desc
     limit 1`;
