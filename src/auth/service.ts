@@ -12,7 +12,7 @@ import type { User } from '../directory/model.js';
 import type { UserChange } from '../directory/users.js';
 import type { Logger } from '../obs/log.js';
 import { AuthError, ValidationError } from '../protocol/errors.js';
-import type { Sql } from '../store/db.js';
+import type { Db, Sql } from '../store/db.js';
 import * as authStore from '../store/auth.js';
 import * as users from '../store/users.js';
 import type { CpuPool } from '../workers/pool.js';
@@ -77,7 +77,7 @@ export class AuthService {
     return { ...pair, user };
   }
 
-  private async issuePair(db: Parameters<typeof authStore.insertRefreshToken>[0], s: { userId: number; family: string; version: number }): Promise<TokenPair> {
+  private async issuePair(db: Db, s: { userId: number; family: string; version: number }): Promise<TokenPair> {
     const [access, refresh] = await Promise.all([
       this.deps.tokens.signAccess(s.userId, { version: s.version, session: s.family }),
       this.deps.tokens.signRefresh(s.userId, s.family),
@@ -97,10 +97,9 @@ export class AuthService {
     const pair = await sql.begin(async (tx) => {
       const consumed = await authStore.consumeRefreshToken(tx, claims.jti, null);
       if (!consumed) return null;
-      const user = await users.findUserById(tx, consumed.user_id);
-      const state = await authStore.sessionState(tx, consumed.user_id);
-      if (!user || !state || !AuthService.usable(user)) return null;
-      return this.issuePair(tx, { userId: user.id, family: consumed.family, version: state.version });
+      const user = await users.findUserWithSessions(tx, consumed.user_id);
+      if (!user || !AuthService.usable(user)) return null;
+      return this.issuePair(tx, { userId: user.id, family: consumed.family, version: user.token_version });
     });
     if (pair) return pair;
     const known = await authStore.findRefreshToken(sql, claims.jti);
@@ -141,9 +140,8 @@ export class AuthService {
     const next = await this.deps.cpu.hashPassword(newPassword);
     const pair = await this.deps.sql.begin(async (tx) => {
       await users.updateUser(tx, user.id, { password_hash: next });
-      await authStore.endAllSessions(tx, user.id);
-      const state = await authStore.sessionState(tx, user.id);
-      return this.issuePair(tx, { userId: user.id, family: randomUUID(), version: state!.version });
+      const version = await authStore.endAllSessions(tx, user.id);
+      return this.issuePair(tx, { userId: user.id, family: randomUUID(), version });
     });
     this.changed(user.id, 'ended');
     return pair;
@@ -189,12 +187,13 @@ export class AuthService {
   }
 
   private async load(id: number): Promise<Known | undefined> {
-    const [user, state] = await Promise.all([users.findUserById(this.deps.sql, id), authStore.sessionState(this.deps.sql, id)]);
-    if (!user || !state) {
+    const found = await users.findUserWithSessions(this.deps.sql, id);
+    if (!found) {
       this.cache.delete(id);
       return undefined;
     }
-    const known = { user, version: state.version, ended: new Set(state.ended), at: Date.now() };
+    const { token_version: version, ended_sessions: ended, ...user } = found;
+    const known = { user, version, ended: new Set(ended), at: Date.now() };
     if (this.cache.size >= CACHE_MAX) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

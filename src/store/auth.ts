@@ -32,11 +32,13 @@ export async function revokeUserTokens(db: Db, userId: number): Promise<void> {
 
 /**
  * Ends every session of a user (new password, admin reset, deactivation): refresh tokens are
- * revoked and token_version moves on, so access tokens issued before are refused.
+ * revoked and token_version moves on, so access tokens issued before are refused. Returns the
+ * new version.
  */
-export async function endAllSessions(db: Db, userId: number): Promise<void> {
+export async function endAllSessions(db: Db, userId: number): Promise<number> {
   await revokeUserTokens(db, userId);
-  await db`update users set token_version = token_version + 1 where id = ${userId}`;
+  const [r] = await db<{ token_version: number }[]>`update users set token_version = token_version + 1 where id = ${userId} returning token_version`;
+  return r!.token_version;
 }
 
 /**
@@ -49,15 +51,6 @@ export async function endSession(db: Db, s: { family: string; userId: number; ke
     insert into ended_sessions (family, user_id, expires_at)
     values (${s.family}, ${s.userId}, now() + make_interval(secs => ${s.keepS}::int))
     on conflict (family) do update set expires_at = greatest(ended_sessions.expires_at, excluded.expires_at)`;
-}
-
-/** What decides whether a user's access token is still good: the version and the ended sessions. */
-export async function sessionState(db: Db, userId: number): Promise<{ version: number; ended: string[] } | undefined> {
-  const [r] = await db<{ version: number; ended: string[] }[]>`
-    select u.token_version as version,
-           array(select family::text from ended_sessions e where e.user_id = u.id and e.expires_at > now()) as ended
-    from users u where u.id = ${userId}`;
-  return r;
 }
 
 export interface ThrottleKey {
