@@ -47,6 +47,8 @@ export async function endAllSessions(db: Db, userId: number): Promise<number> {
  */
 export async function endSession(db: Db, s: { family: string; userId: number; keepS: number }): Promise<void> {
   await revokeFamily(db, s.family);
+  // The user's rows whose tokens can no longer be presented go here, so the list stays short.
+  await db`delete from ended_sessions where user_id = ${s.userId} and expires_at <= now()`;
   await db`
     insert into ended_sessions (family, user_id, expires_at)
     values (${s.family}, ${s.userId}, now() + make_interval(secs => ${s.keepS}::int))

@@ -79,4 +79,15 @@ t.test('rights changes across two nodes', async (t) => {
     t.equal((await barrierWs.waitClose(CLOSE_WITHIN_MS)).code, CloseCodes.RIGHTS_CHANGED.code, 'the barrier socket closed');
     t.equal(ws.closed, null, 'the renamed user keeps their socket');
   });
+
+  t.test("a deactivated hotel: node B closes its sockets and forgets its users at once", async (t) => {
+    const h = await createHotel(w);
+    const u = await createStaff(w, w.admin.access, { user_type: 'receptionist', hotel_id: h.id });
+    const ws = await WsClient.connect(chatUrl(u.access));
+    t.teardown(() => ws.close());
+    t.equal((await request(nodeB.base, 'GET', '/api/rooms/', { token: u.access })).status, 200, 'cached on node B');
+    expectStatus(await w.adminApi.patch(`/api/hotels/${h.id}/`, { is_active: false }), 200, 'deactivate on node A');
+    t.equal((await ws.waitClose(CLOSE_WITHIN_MS)).code, CloseCodes.SESSION_REVOKED.code);
+    t.equal((await request(nodeB.base, 'GET', '/api/rooms/', { token: u.access })).status, 401, 'node B refuses REST on the next request');
+  });
 });
