@@ -8,7 +8,7 @@ import { GuestService } from '../directory/guests.js';
 import { HotelService } from '../directory/hotels.js';
 import { RoomService } from '../directory/rooms.js';
 import { StayService } from '../directory/stays.js';
-import { UserService } from '../directory/users.js';
+import { UserService, type UserChange } from '../directory/users.js';
 import type { Logger } from '../obs/log.js';
 import { activeChannelRoutes } from '../store/channels.js';
 import type { Sql } from '../store/db.js';
@@ -23,15 +23,15 @@ export interface DirectoryParts {
   checkedOut: (guestId: number, hotelId: string) => Promise<void>;
   /** A guest checked in or out (status, room). */
   guestChanged: (guestId: number) => void;
-  /** A user was deactivated or got a new password: their sessions end on every node. */
-  sessionsEnded: (userId: number) => void;
+  /** A user changed: every node forgets its copy, and ends or recycles the user's sockets. */
+  userChanged: (userId: number, change: UserChange) => void;
   /** A hotel was deactivated: its sessions end on every node. */
   hotelDeactivated: (hotelId: string) => void;
 }
 
 export function buildDirectory(p: DirectoryParts) {
   const tokens = new TokenService(p.config.auth);
-  const auth = new AuthService({ sql: p.sql, tokens, cpu: p.cpu, cfg: p.config.auth, log: p.log, onSessionsEnded: p.sessionsEnded });
+  const auth = new AuthService({ sql: p.sql, tokens, cpu: p.cpu, cfg: p.config.auth, log: p.log, onUserChanged: p.userChanged });
   const guests = new GuestService({
     sql: p.sql,
     onChanged: p.guestChanged,
@@ -45,9 +45,9 @@ export function buildDirectory(p: DirectoryParts) {
     users: new UserService({
       sql: p.sql,
       cpu: p.cpu,
-      onChanged: (id, sessionsEnded) => {
+      onChanged: (id, change) => {
         auth.forget(id);
-        if (sessionsEnded) p.sessionsEnded(id);
+        p.userChanged(id, change);
       },
     }),
     rooms: new RoomService(p.sql),

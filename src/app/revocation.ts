@@ -1,7 +1,11 @@
-// Ending sessions across the cluster: a deactivated user (or one with a new password) and a
-// deactivated hotel lose their open sockets on every node, not only the one that made the change.
-// The broadcast is best effort; sockets opened later re-check the database at upgrade, and REST
-// calls re-check within USER_CACHE_TTL_MS.
+// Changes to who a user is reach every node at once: the user's cached copy is forgotten (REST
+// sees the change on its next request), and their open sockets are closed — for good
+// (SESSION_REVOKED: deactivated, new password, admin reset) or with RIGHTS_CHANGED, which tells
+// the client to reconnect and so get its current rights or a refusal (role, departments or hotel
+// changed, a session ended by logout). A deactivated hotel loses all its sockets and cached users.
+// The broadcast is best effort (core NATS): sockets opened later re-check the database at
+// upgrade, and REST calls re-check within USER_CACHE_TTL_MS if a broadcast is lost.
+import type { UserChange } from '../directory/users.js';
 import type { Broker } from '../fanout/broker.js';
 import { CloseCodes } from '../protocol/codes.js';
 import type { SocketHub } from '../transport/ws/hub.js';
@@ -11,16 +15,35 @@ const HOTEL = 'dir.hotel-revoked';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export function revocation(broker: Broker, hub: SocketHub, forgetUser: (id: number) => void) {
+export interface Forget {
+  user(id: number): void;
+  all(): void;
+}
+
+const CHANGES: readonly UserChange[] = ['ended', 'reconnect', 'none'];
+
+/** `<id>` (ended, as older nodes send it) or `<id>:<change>`. */
+function parseUserMessage(text: string): { id: number; change: UserChange } | null {
+  const [idText, change = 'ended'] = text.split(':', 2);
+  const id = Number(idText);
+  if (!Number.isSafeInteger(id) || !CHANGES.includes(change as UserChange)) return null;
+  return { id, change: change as UserChange };
+}
+
+export function revocation(broker: Broker, hub: Pick<SocketHub, 'closeUser' | 'closeHotel'>, forget: Forget) {
   const offUser = broker.subscribe(USER, (data) => {
-    const id = Number(dec.decode(data));
-    if (!Number.isSafeInteger(id)) return;
-    forgetUser(id);
-    hub.closeUser(id, CloseCodes.SESSION_REVOKED);
+    const m = parseUserMessage(dec.decode(data));
+    if (!m) return;
+    forget.user(m.id);
+    if (m.change === 'ended') hub.closeUser(m.id, CloseCodes.SESSION_REVOKED);
+    if (m.change === 'reconnect') hub.closeUser(m.id, CloseCodes.RIGHTS_CHANGED);
   });
-  const offHotel = broker.subscribe(HOTEL, (data) => hub.closeHotel(dec.decode(data), CloseCodes.SESSION_REVOKED));
+  const offHotel = broker.subscribe(HOTEL, (data) => {
+    forget.all();
+    hub.closeHotel(dec.decode(data), CloseCodes.SESSION_REVOKED);
+  });
   return {
-    user: (id: number) => broker.publish(USER, enc.encode(String(id))),
+    user: (id: number, change: UserChange) => broker.publish(USER, enc.encode(change === 'ended' ? String(id) : `${id}:${change}`)),
     hotel: (id: string) => broker.publish(HOTEL, enc.encode(id)),
     stop: () => {
       offUser();

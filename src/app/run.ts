@@ -76,8 +76,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const chat = buildChat({ config, sql: db.sql, bus, log, metrics, signer, mediaUrl, publishLocal: (topic, frame) => hub.publish(topic, frame), whenMigrated: db.whenMigrated });
     life.add('chat', () => chat.stop());
 
-    let forgetUser: (id: number) => void = () => undefined;
-    const revoke = revocation(bus.broker, hub, (id) => forgetUser(id));
+    let forget = { user: (_id: number) => {}, all: () => {} };
+    const revoke = revocation(bus.broker, hub, { user: (id) => forget.user(id), all: () => forget.all() });
     life.add('revocation', () => revoke.stop());
     const directory = buildDirectory({
       config,
@@ -86,10 +86,10 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       log,
       checkedOut: (guestId, hotelId) => chat.service.closeGuestConversations(guestId, hotelId),
       guestChanged: (guestId) => chat.guestChanged(guestId),
-      sessionsEnded: (userId) => revoke.user(userId),
+      userChanged: (userId, change) => revoke.user(userId, change),
       hotelDeactivated: (hotelId) => revoke.hotel(hotelId),
     });
-    forgetUser = (id) => directory.auth.forget(id);
+    forget = { user: (id) => directory.auth.forget(id), all: () => directory.auth.forgetAll() };
     const media = new MediaService({
       sql: db.sql,
       storage,

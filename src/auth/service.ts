@@ -1,32 +1,44 @@
 // Logins, token rotation, and resolving a bearer token to a user.
 //
-// REST requests trust a node-local copy of the user for USER_CACHE_TTL_MS (a deactivated user is
-// refused within that bound); socket upgrades always read the user fresh, so a deactivated user
-// cannot open a socket at all.
+// An access token is good while its user is usable, the user's token_version still equals the
+// token's (a new password, an admin reset or a deactivation moves it on) and its session (the
+// refresh-token family of its login) has not been ended by a logout. REST requests trust a
+// node-local copy of that state for USER_CACHE_TTL_MS; every change to a user is broadcast so all
+// nodes forget their copy at once (src/app/revocation.ts), and the TTL only bounds a lost
+// broadcast. Socket upgrades always read the state fresh.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { User } from '../directory/model.js';
+import type { UserChange } from '../directory/users.js';
 import type { Logger } from '../obs/log.js';
-import { AuthError, RateLimitedError, ValidationError } from '../protocol/errors.js';
-import type { Sql } from '../store/db.js';
+import { AuthError, ValidationError } from '../protocol/errors.js';
+import type { Db, Sql } from '../store/db.js';
 import * as authStore from '../store/auth.js';
 import * as users from '../store/users.js';
 import type { CpuPool } from '../workers/pool.js';
-import type { TokenService } from './tokens.js';
+import { LoginThrottle } from './throttle.js';
+import type { AccessIdentity, TokenService } from './tokens.js';
 
 export interface AuthDeps {
   sql: Sql;
   tokens: TokenService;
   cpu: Pick<CpuPool, 'hashPassword' | 'verifyPassword'>;
-  cfg: Pick<Config['auth'], 'userCacheTtlMs' | 'loginMaxFailures' | 'loginLockoutS'>;
+  cfg: Pick<Config['auth'], 'userCacheTtlMs' | 'loginMaxFailures' | 'loginLockoutS' | 'loginLockoutMaxS' | 'accessTtlS'>;
   log: Logger;
-  /** The user's other sessions must end (password changed): close sockets everywhere. */
-  onSessionsEnded?: (userId: number) => void;
+  /** A user's sessions changed: every node forgets its copy and closes or recycles the sockets. */
+  onUserChanged?: (userId: number, change: UserChange) => void;
 }
 
 export interface TokenPair {
   access: string;
   refresh: string;
+}
+
+interface Known {
+  user: User;
+  version: number;
+  ended: Set<string>;
+  at: number;
 }
 
 const BAD_LOGIN = 'No active account found with the given credentials';
@@ -35,11 +47,13 @@ const BAD_TOKEN = 'Invalid authentication credentials.';
 const CACHE_MAX = 20_000;
 
 export class AuthService {
-  private cache = new Map<number, { user: User; at: number }>();
+  private cache = new Map<number, Known>();
+  private readonly throttle: LoginThrottle;
   // A real hash of a random secret: unknown accounts cost as much time as known ones.
   private dummyHash: Promise<string>;
 
   constructor(private readonly deps: AuthDeps) {
+    this.throttle = new LoginThrottle(deps.sql, deps.cfg);
     this.dummyHash = deps.cpu.hashPassword(randomUUID());
     this.dummyHash.catch(() => undefined);
   }
@@ -50,52 +64,57 @@ export class AuthService {
   }
 
   async login(login: string, password: string, ip: string): Promise<TokenPair & { user: User }> {
-    const { sql, cfg } = this.deps;
-    const keys = [`acct:${login.toLowerCase()}`, `ip:${ip}`];
-    const wait = await authStore.throttleWait(sql, keys);
-    if (wait > 0) throw new RateLimitedError(`too many failed logins; try again in ${wait} s`, wait);
+    const { sql } = this.deps;
+    // The account first, so its username and its email share one counter.
     const found = await users.findUserByLogin(sql, login);
+    const attempt = await this.throttle.begin(found?.id ?? null, ip);
     const ok = await this.deps.cpu.verifyPassword(password, found?.password_hash ?? (await this.dummyHash));
-    if (!found || !ok || !AuthService.usable(found)) {
-      // An office shares one IP: it gets five times the account's allowance before slowing down.
-      await authStore.recordLoginFailure(sql, [keys[0]!], cfg.loginMaxFailures, cfg.loginLockoutS);
-      await authStore.recordLoginFailure(sql, [keys[1]!], cfg.loginMaxFailures * 5, cfg.loginLockoutS);
-      throw new AuthError(BAD_LOGIN);
-    }
-    await authStore.clearLoginFailures(sql, [keys[0]!]);
+    if (!found || !ok || !AuthService.usable(found)) throw new AuthError(BAD_LOGIN);
+    await attempt.succeeded();
     await users.touchLogin(sql, found.id);
-    const { password_hash: _, ...user } = found;
-    const pair = await this.issuePair(user.id, randomUUID());
+    const { password_hash: _, token_version: version, ...user } = found;
+    const pair = await this.issuePair(sql, { userId: user.id, family: randomUUID(), version });
     return { ...pair, user };
   }
 
-  private async issuePair(userId: number, family: string): Promise<TokenPair> {
-    const [access, refresh] = await Promise.all([this.deps.tokens.signAccess(userId), this.deps.tokens.signRefresh(userId, family)]);
-    await authStore.insertRefreshToken(this.deps.sql, { jti: refresh.jti, userId, family, expiresAt: refresh.expiresAt });
+  private async issuePair(db: Db, s: { userId: number; family: string; version: number }): Promise<TokenPair> {
+    const [access, refresh] = await Promise.all([
+      this.deps.tokens.signAccess(s.userId, { version: s.version, session: s.family }),
+      this.deps.tokens.signRefresh(s.userId, s.family),
+    ]);
+    await authStore.insertRefreshToken(db, { jti: refresh.jti, userId: s.userId, family: s.family, expiresAt: refresh.expiresAt });
     return { access, refresh: refresh.token };
   }
 
   /**
-   * Rotates: the presented refresh token stops working and a new pair is issued. Presenting an
-   * already-used token means it leaked, so its whole family is revoked.
+   * Rotates: the presented refresh token stops working and a new pair is issued, in one
+   * transaction (the session never looks ended in between). Presenting an already-used token
+   * means it leaked, so its whole session ends, access tokens included.
    */
   async refresh(token: string): Promise<TokenPair> {
     const { sql, tokens } = this.deps;
     const claims = await tokens.verifyRefresh(token);
-    const consumed = await authStore.consumeRefreshToken(sql, claims.jti, null);
-    if (!consumed) {
-      const known = await authStore.findRefreshToken(sql, claims.jti);
-      if (known?.revoked_at) {
-        await authStore.revokeFamily(sql, known.family);
-        this.deps.log.warn({ user: claims.userId }, 'refresh token reused; revoked its family');
-      }
-      throw new AuthError('Token is invalid or expired');
+    const pair = await sql.begin(async (tx) => {
+      const consumed = await authStore.consumeRefreshToken(tx, claims.jti, null);
+      if (!consumed) return null;
+      const user = await users.findUserWithSessions(tx, consumed.user_id);
+      if (!user || !AuthService.usable(user)) return null;
+      return this.issuePair(tx, { userId: user.id, family: consumed.family, version: user.token_version });
+    });
+    if (pair) return pair;
+    const known = await authStore.findRefreshToken(sql, claims.jti);
+    if (known?.revoked_at) {
+      await this.endSession(claims.userId, known.family);
+      this.deps.log.warn({ user: claims.userId }, 'refresh token reused; ended its session');
     }
-    const user = await users.findUserById(sql, consumed.user_id);
-    if (!user || !AuthService.usable(user)) throw new AuthError('Token is invalid or expired');
-    return this.issuePair(user.id, consumed.family);
+    throw new AuthError('Token is invalid or expired');
   }
 
+  /**
+   * Ends the session of the presented refresh token: it and every access token issued with it
+   * (the same login, across refreshes) stop working on every node. The user's other sessions go
+   * on; their open sockets are asked to reconnect, since a socket does not know its session.
+   */
   async logout(token: string, caller: User): Promise<void> {
     let claims;
     try {
@@ -104,21 +123,28 @@ export class AuthService {
       throw new ValidationError('refresh: invalid refresh token', { refresh: 'is not a valid refresh token' });
     }
     if (claims.userId !== caller.id) throw new ValidationError('refresh: belongs to another user', { refresh: 'belongs to another user' });
-    await authStore.consumeRefreshToken(this.deps.sql, claims.jti, null);
+    await this.endSession(caller.id, claims.family);
   }
 
-  async changePassword(user: User, oldPassword: string, newPassword: string): Promise<void> {
+  private async endSession(userId: number, family: string): Promise<void> {
+    await authStore.endSession(this.deps.sql, { family, userId, keepS: this.deps.cfg.accessTtlS });
+    this.changed(userId, 'reconnect');
+  }
+
+  /** Every other session ends; the caller gets a fresh pair for this device. */
+  async changePassword(user: User, oldPassword: string, newPassword: string): Promise<TokenPair> {
     const hash = await users.findPasswordHash(this.deps.sql, user.id);
     if (!hash || !(await this.deps.cpu.verifyPassword(oldPassword, hash))) {
       throw new ValidationError('old_password: is not correct', { old_password: 'is not correct' });
     }
     const next = await this.deps.cpu.hashPassword(newPassword);
-    await this.deps.sql.begin(async (tx) => {
+    const pair = await this.deps.sql.begin(async (tx) => {
       await users.updateUser(tx, user.id, { password_hash: next });
-      await authStore.revokeUserTokens(tx, user.id);
+      const version = await authStore.endAllSessions(tx, user.id);
+      return this.issuePair(tx, { userId: user.id, family: randomUUID(), version });
     });
-    this.forget(user.id);
-    this.deps.onSessionsEnded?.(user.id);
+    this.changed(user.id, 'ended');
+    return pair;
   }
 
   /** REST: the bearer token of an Authorization header → the user (cached briefly). */
@@ -140,33 +166,56 @@ export class AuthService {
     if (identity.kind === 'sso') {
       user = await users.findUserBy(this.deps.sql, identity.field, identity.login);
     } else {
-      user = fresh ? await users.findUserById(this.deps.sql, identity.userId) : await this.cachedUser(identity.userId);
+      let known = fresh ? await this.load(identity.userId) : await this.cached(identity.userId);
+      // A token newer than this node's copy (issued after a change elsewhere): read again, once.
+      if (known && !fresh && identity.version > known.version) known = await this.load(identity.userId);
+      if (!known || !AuthService.current(known, identity)) throw new AuthError(BAD_TOKEN);
+      user = known.user;
     }
     if (!user || !AuthService.usable(user)) throw new AuthError(BAD_TOKEN);
-    if (fresh) this.remember(user);
     return user;
   }
 
-  private async cachedUser(id: number): Promise<User | undefined> {
+  private static current(k: Known, id: Extract<AccessIdentity, { kind: 'local' }>): boolean {
+    return id.version === k.version && !(id.session !== null && k.ended.has(id.session));
+  }
+
+  private async cached(id: number): Promise<Known | undefined> {
     const hit = this.cache.get(id);
-    if (hit && Date.now() - hit.at < this.deps.cfg.userCacheTtlMs) return hit.user;
-    const user = await users.findUserById(this.deps.sql, id);
-    if (user) this.remember(user);
-    else this.cache.delete(id);
-    return user;
+    if (hit && Date.now() - hit.at < this.deps.cfg.userCacheTtlMs) return hit;
+    return this.load(id);
   }
 
-  private remember(user: User): void {
+  private async load(id: number): Promise<Known | undefined> {
+    const found = await users.findUserWithSessions(this.deps.sql, id);
+    if (!found) {
+      this.cache.delete(id);
+      return undefined;
+    }
+    const { token_version: version, ended_sessions: ended, ...user } = found;
+    const known = { user, version, ended: new Set(ended), at: Date.now() };
     if (this.cache.size >= CACHE_MAX) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.delete(user.id);
-    this.cache.set(user.id, { user, at: Date.now() });
+    this.cache.delete(id);
+    this.cache.set(id, known);
+    return known;
   }
 
-  /** Drops the node-local copy after the user changed (other nodes follow within the TTL). */
+  /** Forgets this node's copy at once and tells every node (this one included). */
+  private changed(userId: number, change: UserChange): void {
+    this.forget(userId);
+    this.deps.onUserChanged?.(userId, change);
+  }
+
+  /** Drops the node-local copy after the user changed. */
   forget(userId: number): void {
     this.cache.delete(userId);
+  }
+
+  /** Drops every node-local copy (a hotel was deactivated). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 }

@@ -1,12 +1,23 @@
 // JWTs with jose. Access and refresh tokens are HS256 with the configured secret and carry the
 // claims the original SimpleJWT tokens had (token_type, user_id as a string, jti, exp, iat).
+// Access tokens also name their session (sid: the refresh-token family of the login) and the
+// user's token_version when issued (ver), so a logout or a new password can end them early.
 // Optionally, access tokens signed by a single-sign-on provider are verified against its JWKS.
 import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Config } from '../config/load.js';
 import { AuthError } from '../protocol/errors.js';
 
-export type AccessIdentity = { kind: 'local'; userId: number } | { kind: 'sso'; field: 'email' | 'username'; login: string };
+/** A local access token's user, the token_version it was issued at (0 if absent) and its session. */
+export type AccessIdentity =
+  | { kind: 'local'; userId: number; version: number; session: string | null }
+  | { kind: 'sso'; field: 'email' | 'username'; login: string };
+
+/** Which session an access token belongs to and the user's token_version when it was issued. */
+export interface AccessSession {
+  version: number;
+  session: string;
+}
 
 export class TokenService {
   private readonly key: Uint8Array;
@@ -27,8 +38,9 @@ export class TokenService {
       .sign(this.key);
   }
 
-  signAccess(userId: number): Promise<string> {
-    return this.sign({ token_type: 'access', user_id: String(userId), sub: String(userId) }, this.cfg.accessTtlS);
+  signAccess(userId: number, s?: AccessSession): Promise<string> {
+    const session = s ? { ver: s.version, sid: s.session } : {};
+    return this.sign({ token_type: 'access', user_id: String(userId), sub: String(userId), ...session }, this.cfg.accessTtlS);
   }
 
   async signRefresh(userId: number, family: string): Promise<{ token: string; jti: string; expiresAt: Date }> {
@@ -76,8 +88,12 @@ export class TokenService {
     }
     const p = await this.verifyLocal(token, 'access');
     const id = Number(p['user_id']);
-    if (!Number.isSafeInteger(id)) throw new AuthError('Invalid authentication credentials.');
-    return { kind: 'local', userId: id };
+    const version = p['ver'] ?? 0;
+    const session = p['sid'] ?? null;
+    if (!Number.isSafeInteger(id) || !Number.isSafeInteger(version) || (session !== null && typeof session !== 'string')) {
+      throw new AuthError('Invalid authentication credentials.');
+    }
+    return { kind: 'local', userId: id, version: version as number, session: session as string | null };
   }
 
   async verifyRefresh(token: string): Promise<{ userId: number; jti: string; family: string }> {

@@ -129,6 +129,7 @@ export function buildConfig(env: Env) {
       userCacheTtlMs: env.USER_CACHE_TTL_MS,
       loginMaxFailures: env.LOGIN_MAX_FAILURES,
       loginLockoutS: env.LOGIN_LOCKOUT_S,
+      loginLockoutMaxS: env.LOGIN_LOCKOUT_MAX_S,
     },
     phoneRegion: env.PHONE_DEFAULT_REGION || undefined,
     webhook: {

@@ -8,19 +8,39 @@ import { isUniqueViolation } from '../store/errors.js';
 import { findHotel } from '../store/hotels.js';
 import type { Page, Paged } from '../store/paging.js';
 import * as store from '../store/users.js';
-import { revokeUserTokens } from '../store/auth.js';
+import { endAllSessions } from '../store/auth.js';
 import type { CpuPool } from '../workers/pool.js';
 import { canonicalDepartments, type Department } from './departments.js';
 import type { User, UserType } from './model.js';
-import { canAssignUserType, canManageHotel, defaultDepartments, isPlatformAdmin } from './roles.js';
+import { canAssignUserType, canManageHotel, defaultDepartments, effectiveDepartments, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole } from './scope.js';
+
+/**
+ * What a change to a user means for their open sockets (every node forgets its cached copy in
+ * any case): `ended` closes them for good (SESSION_REVOKED: deactivated, new password);
+ * `reconnect` closes them with RIGHTS_CHANGED so the client reconnects and gets the current
+ * rights, or is refused (role, departments, a session ended by logout); `none` leaves them.
+ */
+export type UserChange = 'ended' | 'reconnect' | 'none';
 
 export interface UserServiceDeps {
   sql: Sql;
   cpu: Pick<CpuPool, 'hashPassword'>;
-  /** Called after a user changed, so caches and live sockets can follow. */
-  onChanged: (userId: number, sessionsEnded: boolean) => void;
+  /** Called after a user changed, so caches and live sockets on every node can follow. */
+  onChanged: (userId: number, change: UserChange) => void;
 }
+
+/** Whether a patch changes what the user may see or do (what a socket captured at upgrade). */
+function rightsChanged(before: User, after: User): boolean {
+  return (
+    before.user_type !== after.user_type ||
+    before.hotel_id !== after.hotel_id ||
+    before.is_active !== after.is_active ||
+    departmentKey(before) !== departmentKey(after)
+  );
+}
+
+const departmentKey = (u: User) => [...effectiveDepartments(u)].sort().join('|');
 
 function departmentsOf(input: string | string[] | undefined, type: UserType): Department[] {
   if (input === undefined) return defaultDepartments(type);
@@ -112,19 +132,21 @@ export class UserService {
     if (body.department !== undefined) patch.departments = departmentsOf(body.department, body.user_type ?? target.user_type);
     await this.checkLogins(body.username, body.email, id);
     if (body.password !== undefined) patch.password_hash = await this.deps.cpu.hashPassword(body.password);
-    // A new password or a deactivation ends every session: refresh tokens go in the same
-    // transaction, sockets and caches follow through onChanged.
+    // A new password or a deactivation ends every session: refresh tokens and the token version
+    // go in the same transaction, sockets and caches on every node follow through onChanged.
     const endSessions = body.is_active === false || body.password !== undefined;
+    let after: User;
     try {
-      await this.deps.sql.begin(async (tx) => {
+      after = await this.deps.sql.begin(async (tx) => {
         await store.updateUser(tx, id, patch);
-        if (endSessions) await revokeUserTokens(tx, id);
+        if (endSessions) await endAllSessions(tx, id);
+        return (await store.findUserById(tx, id))!;
       });
     } catch (err) {
       conflict(err);
     }
-    this.deps.onChanged(id, endSessions);
-    return (await store.findUserById(this.deps.sql, id))!;
+    this.deps.onChanged(id, endSessions ? 'ended' : rightsChanged(target, after) ? 'reconnect' : 'none');
+    return after;
   }
 
   /** A username may not be someone's email nor the reverse: a login must name one account. */

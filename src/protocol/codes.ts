@@ -10,6 +10,8 @@ export const CloseCodes = {
   INTERNAL: { code: 1011, reason: 'internal error', reconnect: true },
   /** The socket's credentials stopped being valid (user deactivated, token revoked). */
   SESSION_REVOKED: { code: 4001, reason: 'session revoked', reconnect: false },
+  /** The user's role, departments or sessions changed: reconnect to get the current rights (or a refusal). */
+  RIGHTS_CHANGED: { code: 4003, reason: 'rights changed, reconnect', reconnect: true },
   /** More inbound frames than WS_FRAMES_PER_SECOND allows. */
   RATE_LIMITED: { code: 4008, reason: 'too many frames', reconnect: true },
   /** The socket could not keep up: outbound buffer over WS_MAX_BACKPRESSURE_BYTES. Reconnect and resume. */

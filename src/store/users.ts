@@ -6,6 +6,8 @@ import type { Page, Paged } from './paging.js';
 
 export interface UserWithHash extends User {
   password_hash: string;
+  /** Copied into access tokens; moves on when all of the user's sessions end. */
+  token_version: number;
 }
 
 const COLUMNS = (db: Db) => db`
@@ -18,6 +20,15 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
   return u;
 }
 
+/** A user with what decides whether their access tokens still hold (see src/auth/service.ts). */
+export async function findUserWithSessions(db: Db, id: number): Promise<(User & { token_version: number; ended_sessions: string[] }) | undefined> {
+  const [u] = await db<(User & { token_version: number; ended_sessions: string[] })[]>`
+    select ${COLUMNS(db)}, u.token_version,
+           array(select e.family::text from ended_sessions e where e.user_id = u.id and e.expires_at > now()) as ended_sessions
+    from users u left join hotels h on h.id = u.hotel_id where u.id = ${id}`;
+  return u;
+}
+
 /**
  * By username or email, case-insensitively (the dashboard's login field accepts both). A login
  * with an @ is matched as an email first, so a username that looks like someone's email can
@@ -26,7 +37,7 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
 export async function findUserByLogin(db: Db, login: string): Promise<UserWithHash | undefined> {
   const l = login.toLowerCase();
   const [u] = await db<UserWithHash[]>`
-    select ${COLUMNS(db)}, u.password_hash from users u left join hotels h on h.id = u.hotel_id
+    select ${COLUMNS(db)}, u.password_hash, u.token_version from users u left join hotels h on h.id = u.hotel_id
     where lower(u.username) = ${l} or lower(u.email) = ${l}
     order by (case when ${l} like '%@%' then lower(u.email) = ${l} else lower(u.username) = ${l} end) desc
     limit 1`;

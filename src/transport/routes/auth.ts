@@ -31,8 +31,9 @@ export function authRoutes(auth: AuthService, kit: Kit): Route[] {
     }),
     kit.authed('POST', '/api/change-password', async (ctx, user) => {
       const body = await ctx.json(ChangePasswordBody);
-      await auth.changePassword(user, body.old_password, body.new_password);
-      return { status: 200, body: { message: 'Password changed; sign in again on other devices.' } };
+      // Every earlier token of the user stops working; this device goes on with the new pair.
+      const pair = await auth.changePassword(user, body.old_password, body.new_password);
+      return { status: 200, body: { message: 'Password changed; sign in again on other devices.', ...pair } };
     }),
   ];
 }

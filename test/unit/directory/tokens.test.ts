@@ -18,7 +18,10 @@ t.test('access tokens', async (t) => {
   const c = decodeJwt(token);
   t.match(c, { token_type: 'access', user_id: '42', sub: '42', iss: 'lobbybee-realtime', jti: String });
   t.equal(c.exp! - c.iat!, 120, 'ACCESS_TOKEN_TTL_S');
-  t.same(await tokens.verifyAccess(token), { kind: 'local', userId: 42 });
+  t.same(await tokens.verifyAccess(token), { kind: 'local', userId: 42, version: 0, session: null }, 'no session claims: version 0');
+  const withSession = await tokens.signAccess(42, { version: 3, session: 'fam-9' });
+  t.match(decodeJwt(withSession), { ver: 3, sid: 'fam-9' });
+  t.same(await tokens.verifyAccess(withSession), { kind: 'local', userId: 42, version: 3, session: 'fam-9' });
   await t.rejects(other.verifyAccess(token), AuthError, 'another secret');
   await t.rejects(tokens.verifyRefresh(token), AuthError, 'not a refresh token');
   await t.rejects(tokens.verifyGuest(token), AuthError, 'not a guest token');
@@ -51,7 +54,7 @@ t.test('crafted tokens', async (t) => {
     if (o.nbf !== undefined) j.setNotBefore(o.nbf);
     return j.sign(key);
   };
-  t.same(await tokens.verifyAccess(await craft({ token_type: 'access', user_id: '9' })), { kind: 'local', userId: 9 }, 'control');
+  t.same(await tokens.verifyAccess(await craft({ token_type: 'access', user_id: '9' })), { kind: 'local', userId: 9, version: 0, session: null }, 'control');
   const bad: Array<[string, Promise<string>]> = [
     ['expired', craft({ token_type: 'access', user_id: '9' }, { exp: now - 10 })],
     ['not yet valid', craft({ token_type: 'access', user_id: '9' }, { nbf: now + 600 })],
@@ -59,6 +62,8 @@ t.test('crafted tokens', async (t) => {
     ['no token_type', craft({ user_id: '9' })],
     ['user_id not numeric', craft({ token_type: 'access', user_id: 'nine' })],
     ['user_id missing', craft({ token_type: 'access' })],
+    ['ver not an integer', craft({ token_type: 'access', user_id: '9', ver: '1' })],
+    ['sid not a string', craft({ token_type: 'access', user_id: '9', sid: 5 })],
   ];
   for (const [what, p] of bad) await t.rejects(tokens.verifyAccess(await p), AuthError, what);
   const hs512 = await new SignJWT({ token_type: 'access', user_id: '9' }).setProtectedHeader({ alg: 'HS512' }).setIssuer('lobbybee-realtime').setExpirationTime(now + 60).sign(key);
