@@ -107,6 +107,8 @@ export function buildConfig(env: Env) {
       idleTimeoutS: env.WS_IDLE_TIMEOUT_S,
       framesPerSecond: env.WS_FRAMES_PER_SECOND,
       frameBurst: env.WS_FRAME_BURST,
+      maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
+      upgradesPerMinute: env.WS_UPGRADES_PER_MINUTE,
       guestAuth: env.GUEST_SOCKET_AUTH,
     },
     db: {

@@ -63,6 +63,8 @@ export const EnvSchema = Type.Object({
   WS_IDLE_TIMEOUT_S: Int(120, 'Seconds without traffic before a socket is pinged and then closed', 8, 960),
   WS_FRAMES_PER_SECOND: Int(30, 'Sustained inbound frames per second per socket', 1),
   WS_FRAME_BURST: Int(120, 'Inbound frame burst per socket before the flood limit closes it', 1),
+  MAX_SOCKETS_PER_USER: Int(20, 'Open sockets per staff user (or guest) on one node; more are closed with 4029', 1),
+  WS_UPGRADES_PER_MINUTE: Int(300, 'Socket upgrades per minute per client IP (burst of a sixth); more get 429 with Retry-After', 1),
 
   ACTOR_MAILBOX_CAPACITY: Int(2000, 'Messages an actor mailbox holds before senders get an overload error', 1),
   ACTOR_IDLE_MS: Int(120_000, 'Idle time after which an actor is passivated', 1000),

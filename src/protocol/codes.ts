@@ -14,6 +14,11 @@ export const CloseCodes = {
   RIGHTS_CHANGED: { code: 4003, reason: 'rights changed, reconnect', reconnect: true },
   /** More inbound frames than WS_FRAMES_PER_SECOND allows. */
   RATE_LIMITED: { code: 4008, reason: 'too many frames', reconnect: true },
+  /**
+   * The user (or guest) already has MAX_SOCKETS_PER_USER sockets on this node. Do not reconnect
+   * automatically: close another socket (tab) first.
+   */
+  TOO_MANY_SOCKETS: { code: 4029, reason: 'too many sockets for this user', reconnect: false },
   /** The socket could not keep up: outbound buffer over WS_MAX_BACKPRESSURE_BYTES. Reconnect and resume. */
   SLOW_CONSUMER: { code: 4009, reason: 'slow consumer', reconnect: true },
 } as const;

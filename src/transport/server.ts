@@ -1,13 +1,13 @@
 // The uWS application of a node: created first (sockets and the fanout hub need it), then the
 // route table and socket endpoints are mounted, then it listens.
-import type { WebSocketBehavior } from 'uWebSockets.js';
 import type { Logger } from '../obs/log.js';
+import { guardedEdge, type SocketBehavior } from './guard.js';
 import type { Route, Router } from './http/router.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
 
 export interface SocketEndpoint {
   pattern: string;
-  behavior: WebSocketBehavior<unknown>;
+  behavior: SocketBehavior;
 }
 
 export class HttpServer {
@@ -19,10 +19,14 @@ export class HttpServer {
     this.app = loadUws().App();
   }
 
-  /** Socket endpoints only catch upgrade requests; every other request goes through the router. */
+  /**
+   * Socket endpoints only catch upgrade requests; every other request goes through the router.
+   * Both register through the guarded edge, so no exception of a handler reaches uWS.
+   */
   mount(router: Router, routes: Route[], sockets: SocketEndpoint[]): void {
-    for (const s of sockets) this.app.ws(s.pattern, s.behavior);
-    router.mount(this.app, routes);
+    const edge = guardedEdge(this.app, this.log);
+    for (const s of sockets) edge.ws(s.pattern, s.behavior);
+    router.mount(edge, routes);
   }
 
   listen(host: string, port: number): Promise<number> {

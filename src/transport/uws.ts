@@ -9,7 +9,9 @@ export type {
   RecognizedString,
   TemplatedApp,
   WebSocket,
+  WebSocketBehavior,
   us_listen_socket,
+  us_socket_context_t,
 } from 'uWebSockets.js';
 
 export class NativeBindingError extends Error {

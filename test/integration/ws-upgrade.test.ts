@@ -10,6 +10,7 @@ import { Registry } from '../../src/obs/metrics.js';
 import { freshSocketState, sendFrame, socketBehavior, type SocketLimits } from '../../src/transport/ws/behavior.js';
 import { SocketHub, type SocketState } from '../../src/transport/ws/hub.js';
 import { upgradeHandler } from '../../src/transport/ws/upgrade.js';
+import { guardedEdge } from '../../src/transport/guard.js';
 import type { TokenBucket } from '../../src/util/rate-limit.js';
 import { loadUws, type us_listen_socket } from '../../src/transport/uws.js';
 import { startApp } from '../helpers/app.js';
@@ -22,15 +23,16 @@ t.test('sockets whose open() subscribes to any topic stay open after an async up
   const log = createLogger({ level: 'silent', nodeId: 'upgrade-test' });
   const limits: SocketLimits = { maxPayloadBytes: 4096, maxBackpressureBytes: 1 << 20, lowPriorityLimitBytes: 1 << 18, idleTimeoutS: 60, framesPerSecond: 100, frameBurst: 100 };
   const uws = uWS.App();
-  const hub = new SocketHub(uws, limits, new Registry().counter('closed_total', 'closed'));
+  const hub = new SocketHub(uws, { ...limits, maxSocketsPerUser: 1, upgradesPerMinute: 100_000 }, new Registry().counter('closed_total', 'closed'));
+  t.teardown(() => hub.closeAll());
   let n = 0;
-  uws.ws(
+  guardedEdge(uws, log).ws(
     '/*',
     socketBehavior<SocketState & { bucket: TokenBucket }>({
       limits,
       hub,
       log,
-      upgrade: upgradeHandler({ log, corsOrigins: ['*'], trustProxy: false }, async () => {
+      upgrade: upgradeHandler({ log, corsOrigins: ['*'], trustProxy: false }, hub, async () => {
         await new Promise((r) => setImmediate(r));
         return { ...freshSocketState(hub, limits), kind: 'staff' as const, userId: ++n, hotelId: 'h' };
       }),

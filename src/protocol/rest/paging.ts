@@ -26,12 +26,18 @@ export interface PageBody<T> {
   results: T[];
 }
 
-/** url: the request's absolute URL (query included), used to build next/previous links. */
-export function pageBody<T>(url: URL, p: PageParams, count: number, results: T[]): PageBody<T> {
+/** Resolves relative links; never shown (relative links keep only path and query). */
+const NO_HOST = 'http://relative.invalid';
+
+/**
+ * self: this request as an absolute URL on the configured public base, or as a path with its
+ * query — then next/previous are relative too. Never built from the request's Host header.
+ */
+export function pageBody<T>(self: URL | string, p: PageParams, count: number, results: T[]): PageBody<T> {
   const link = (page: number) => {
-    const u = new URL(url);
+    const u = new URL(self, NO_HOST);
     u.searchParams.set('page', String(page));
-    return u.toString();
+    return typeof self === 'string' ? `${u.pathname}${u.search}` : u.toString();
   };
   return {
     count,

@@ -3,7 +3,8 @@
 // it), bounded by a size limit, and an aborted client is noticed at once.
 import { Readable } from 'node:stream';
 import type { TSchema, Static } from '@sinclair/typebox';
-import type { HttpRequest, HttpResponse } from '../uws.js';
+import type { HttpRequest } from '../uws.js';
+import type { Exchange } from './exchange.js';
 import { TooLargeError, UnsupportedTypeError, ValidationError } from '../../protocol/errors.js';
 import { validate } from '../../protocol/validate.js';
 
@@ -35,13 +36,11 @@ export class UwsHttpContext implements HttpContext {
   readonly query: URLSearchParams;
   readonly headers: Record<string, string> = {};
   readonly startedAt = performance.now();
-  aborted = false;
-  private abortHandlers: Array<() => void> = [];
   private bodyPromise: Promise<Buffer> | null = null;
   private readable: Readable | null = null;
 
   constructor(
-    readonly res: HttpResponse,
+    readonly exchange: Exchange,
     req: HttpRequest,
     readonly params: Record<string, string>,
     readonly ip: string,
@@ -55,47 +54,35 @@ export class UwsHttpContext implements HttpContext {
     req.forEach((k, v) => {
       this.headers[k] = v;
     });
-    res.onAborted(() => {
-      this.aborted = true;
-      for (const cb of this.abortHandlers.splice(0)) cb();
-    });
     if (bodyMode === 'buffer') {
       this.bodyPromise = this.collect(maxBodyBytes);
       // A handler may fail (e.g. 401) before it reads the body; that rejection is not an error.
       this.bodyPromise.catch(() => undefined);
-    }
-    else if (bodyMode === 'stream') this.readable = this.pipe();
-    else if (this.hasBody()) res.onData(() => undefined); // drain and ignore
+    } else if (bodyMode === 'stream') this.readable = this.pipe();
+    // Otherwise a body is read and dropped by the exchange.
   }
 
-  private hasBody(): boolean {
-    const len = this.headers['content-length'];
-    return (len !== undefined && len !== '0') || this.headers['transfer-encoding'] !== undefined;
+  get aborted(): boolean {
+    return this.exchange.aborted;
   }
 
   onAbort(cb: () => void): void {
-    if (this.aborted) cb();
-    else this.abortHandlers.push(cb);
+    this.exchange.onAbort(cb);
   }
 
   private collect(limit: number): Promise<Buffer> {
     const declared = Number(this.headers['content-length'] ?? '0');
     return new Promise<Buffer>((resolve, reject) => {
       this.onAbort(() => reject(new ClientGoneError()));
-      if (declared > limit) {
-        // Refuse before reading: the handler answers 413 and uWS drops the rest.
-        this.res.onData(() => undefined);
-        reject(new TooLargeError(`request body is larger than ${limit} bytes`));
-        return;
-      }
+      // Refused before reading: the exchange drops the body while the answer waits for it.
+      if (declared > limit) return reject(new TooLargeError(`request body is larger than ${limit} bytes`));
+      if (!this.exchange.hasBody) return resolve(Buffer.alloc(0));
       const chunks: Buffer[] = [];
       let size = 0;
-      let failed = false;
-      this.res.onData((chunk, isLast) => {
-        if (failed) return;
+      this.exchange.receive((chunk, isLast) => {
         size += chunk.byteLength;
         if (size > limit) {
-          failed = true;
+          this.exchange.receive(() => undefined);
           reject(new TooLargeError(`request body is larger than ${limit} bytes`));
           return;
         }
@@ -107,25 +94,20 @@ export class UwsHttpContext implements HttpContext {
   }
 
   private pipe(): Readable {
-    const res = this.res;
-    let paused = false;
+    const ex = this.exchange;
     const readable = new Readable({
       highWaterMark: 256 * 1024,
-      read() {
-        if (paused) {
-          paused = false;
-          res.resume();
-        }
-      },
+      read: () => ex.resume(),
     });
     this.onAbort(() => readable.destroy(new ClientGoneError()));
-    res.onData((chunk, isLast) => {
+    if (!ex.hasBody) {
+      readable.push(null);
+      return readable;
+    }
+    ex.receive((chunk, isLast) => {
       const more = readable.push(Buffer.from(Buffer.from(chunk)));
       if (isLast) readable.push(null);
-      else if (!more && !paused) {
-        paused = true;
-        res.pause();
-      }
+      else if (!more) ex.pause();
     });
     return readable;
   }

@@ -10,9 +10,13 @@ export function parseQuery<S extends TSchema>(ctx: HttpContext, schema: S): Stat
   return validate(schema, Value.Convert(schema, raw), 'query');
 }
 
-/** The absolute URL of this request (for next/previous links), honouring PUBLIC_URL. */
-export function requestUrl(ctx: HttpContext, publicUrl: string): URL {
-  const base = publicUrl || `http://${ctx.headers['host'] ?? 'localhost'}`;
+/**
+ * This request for next/previous links: absolute on PUBLIC_URL when it is set, else a relative
+ * path. The Host header is the client's to choose, so it is never used.
+ */
+export function selfLink(ctx: HttpContext, publicUrl: string): URL | string {
   const qs = ctx.query.toString();
-  return new URL(`${ctx.path}${qs ? `?${qs}` : ''}`, base);
+  // One leading slash: `//evil.example/…` must stay a path, not become a host.
+  const relative = `${ctx.path.replace(/^\/+/, '/')}${qs ? `?${qs}` : ''}`;
+  return publicUrl ? new URL(`${publicUrl.replace(/\/$/, '')}${relative}`) : relative;
 }

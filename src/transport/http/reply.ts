@@ -1,5 +1,8 @@
-// What a handler returns, and the one function that writes it to uWS (corked, never after abort).
-import type { HttpResponse } from '../uws.js';
+// What a handler returns, and the functions that write it through an Exchange (corked, never
+// after the client went away or the response was written, and only once a body still being
+// sent has been read — see exchange.ts).
+import type { Readable } from 'node:stream';
+import type { BodyOutcome, Exchange } from './exchange.js';
 
 export interface Reply {
   status: number;
@@ -7,7 +10,7 @@ export interface Reply {
   body?: unknown;
   raw?: { contentType: string; data: string | Uint8Array };
   /** A body streamed with backpressure (files). */
-  stream?: { body: import('node:stream').Readable; size: number; contentType: string };
+  stream?: { body: Readable; size: number; contentType: string };
   headers?: Record<string, string>;
 }
 
@@ -29,39 +32,41 @@ export function errorReply(status: number, message: string, details?: unknown, h
   return { status, body: details === undefined ? { error: message } : { error: message, details }, headers };
 }
 
-/** Writes a reply in one corked batch. Returns false if the client was already gone. */
-export function writeReply(res: HttpResponse, reply: Reply, extraHeaders: Record<string, string>, aborted: () => boolean): boolean {
-  if (aborted()) return false;
+/**
+ * Writes a whole reply once the request body is out of the way. Resolves with whether it was
+ * written (false: the client left first).
+ */
+export function sendReply(ex: Exchange, reply: Reply, extraHeaders: Record<string, string>): boolean | Promise<boolean> {
+  const body = ex.bodyRead();
+  if (typeof body === 'string') return writeReply(ex, reply, extraHeaders, body);
+  return body.then((outcome) => writeReply(ex, reply, extraHeaders, outcome));
+}
+
+function writeReply(ex: Exchange, reply: Reply, extraHeaders: Record<string, string>, body: BodyOutcome): boolean {
+  if (body === 'aborted') return false;
   let payload: string | Uint8Array = '';
-  let contentType = 'application/json';
+  const headers: Record<string, string> = {};
   if (reply.raw) {
     payload = reply.raw.data;
-    contentType = reply.raw.contentType;
-  } else if (reply.body !== undefined && reply.status !== 204) {
-    payload = JSON.stringify(reply.body);
+    headers['content-type'] = reply.raw.contentType;
+  } else if (reply.status !== 204) {
+    if (reply.body !== undefined) payload = JSON.stringify(reply.body);
+    headers['content-type'] = 'application/json';
   }
-  res.cork(() => {
-    res.writeStatus(statusLine(reply.status));
-    if (reply.status !== 204) res.writeHeader('content-type', contentType);
-    for (const k in extraHeaders) res.writeHeader(k, extraHeaders[k]!);
-    if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
-    if (reply.status === 204) res.endWithoutBody();
-    else res.end(payload);
-  });
-  return true;
+  Object.assign(headers, extraHeaders, reply.headers);
+  // Past the drain limit the client is still sending: uWS adds `Connection: close` and ends the
+  // connection once the answer is out.
+  return ex.end({ status: statusLine(reply.status), headers }, reply.status === 204 ? null : payload, body === 'too_long');
 }
 
 /**
  * Streams `size` bytes from `src` with uWS backpressure: a chunk that does not fit is finished
  * from onWritable before the source is resumed. Resolves when done or when the client left.
  */
-export function streamReply(
-  res: HttpResponse,
-  head: { status: number; headers: Record<string, string> },
-  src: import('node:stream').Readable,
-  size: number,
-  aborted: () => boolean,
-): Promise<void> {
+export async function streamReply(ex: Exchange, head: { status: number; headers: Record<string, string> }, src: Readable, size: number): Promise<void> {
+  const body = await ex.bodyRead();
+  // A request still sending more than the drain limit with a download: not worth answering.
+  if (body === 'too_long') ex.close();
   return new Promise((resolve) => {
     let finished = false;
     const finish = () => {
@@ -70,48 +75,37 @@ export function streamReply(
       src.destroy();
       resolve();
     };
-    if (aborted()) return finish();
-    res.cork(() => {
-      res.writeStatus(statusLine(head.status));
-      for (const k in head.headers) res.writeHeader(k, head.headers[k]!);
-    });
+    ex.onAbort(finish);
+    if (!ex.begin({ status: statusLine(head.status), headers: head.headers })) return finish();
     if (size === 0) {
-      res.cork(() => res.end());
+      ex.tryEnd(new Uint8Array(0), 0);
       return finish();
     }
     src.on('data', (chunk: Buffer) => {
-      if (aborted()) return finish();
-      const start = res.getWriteOffset();
-      let ok = false;
-      let done = false;
-      res.cork(() => {
-        [ok, done] = res.tryEnd(chunk, size);
-      });
+      if (!ex.writable) return finish();
+      const start = ex.writeOffset();
+      const [ok, done] = ex.tryEnd(chunk, size);
       if (done) return finish();
       if (ok) return;
       // Backpressure: keep the rest of this chunk and wait until the socket can take more.
       src.pause();
-      res.onWritable((offset) => {
-        if (aborted()) {
+      ex.onWritable((offset) => {
+        if (!ex.writable) {
           finish();
           return true;
         }
-        let ok2 = false;
-        let done2 = false;
-        res.cork(() => {
-          [ok2, done2] = res.tryEnd(chunk.subarray(offset - start), size);
-        });
+        const [ok2, done2] = ex.tryEnd(chunk.subarray(offset - start), size);
         if (done2) finish();
         else if (ok2) src.resume();
         return ok2;
       });
     });
     src.on('error', () => {
-      if (!aborted()) res.cork(() => res.close());
+      ex.close();
       finish();
     });
     src.on('end', () => {
-      if (!finished && !aborted()) res.cork(() => res.close()); // source shorter than announced
+      if (!finished) ex.close(); // source shorter than announced
       finish();
     });
   });

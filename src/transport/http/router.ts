@@ -7,9 +7,12 @@ import { safeUrl } from '../../obs/log.js';
 import { LATENCY_BUCKETS, type Registry } from '../../obs/metrics.js';
 import { isAppError, MethodNotAllowedError, RateLimitedError, type AppError } from '../../protocol/errors.js';
 import { KeyedRateLimiter } from '../../util/rate-limit.js';
-import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.js';
+import type { Edge } from '../guard.js';
+import type { HttpRequest } from '../uws.js';
 import { ClientGoneError, UwsHttpContext, type BodyMode, type HttpContext } from './context.js';
-import { errorReply, streamReply, writeReply, type Reply } from './reply.js';
+import type { Exchange } from './exchange.js';
+import { decodeSegment } from './path.js';
+import { errorReply, sendReply, streamReply, type Reply } from './reply.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -64,7 +67,7 @@ export class Router {
   }
 
   /** Registers every route, then the catch-all 404. */
-  mount(app: TemplatedApp, routes: Route[]): void {
+  mount(edge: Pick<Edge, 'any'>, routes: Route[]): void {
     const byPath = new Map<string, Map<string, Route>>();
     for (const r of routes) {
       const path = r.path.replace(/\/$/, '');
@@ -75,16 +78,16 @@ export class Router {
     }
     for (const [path, methods] of byPath) {
       const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
-      const handler = (res: HttpResponse, req: HttpRequest) => this.dispatch(res, req, path, names, methods);
-      app.any(path, handler);
+      const handler = (ex: Exchange, req: HttpRequest) => this.dispatch(ex, req, path, names, methods);
+      edge.any(path, handler);
       // A trailing /* (e.g. /media/*) already matches any depth; others also take a trailing slash.
-      if (!path.endsWith('/*')) app.any(`${path}/`, handler);
+      if (!path.endsWith('/*')) edge.any(`${path}/`, handler);
     }
-    app.any('/*', (res, req) => {
+    edge.any('/*', (ex, req) => {
       const cors = this.corsHeaders(req.getHeader('origin'));
-      if (req.getMethod() === 'options') return this.preflight(res, cors);
+      if (req.getMethod() === 'options') return this.preflight(ex, cors);
       const requestId = this.requestId(req.getHeader('x-request-id'));
-      writeReply(res, errorReply(404, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`), { ...cors, 'x-request-id': requestId }, () => false);
+      return this.answer(ex, errorReply(404, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`), { ...cors, 'x-request-id': requestId });
     });
   }
 
@@ -98,41 +101,51 @@ export class Router {
     return { 'access-control-allow-origin': origin, vary: 'origin', 'access-control-expose-headers': 'retry-after, x-request-id' };
   }
 
-  private preflight(res: HttpResponse, cors: Record<string, string>): void {
+  private preflight(ex: Exchange, cors: Record<string, string>): void | Promise<void> {
     const headers = cors['access-control-allow-origin']
       ? { ...cors, 'access-control-allow-methods': CORS_ALLOW_METHODS, 'access-control-allow-headers': CORS_ALLOW_HEADERS, 'access-control-max-age': '600' }
       : {};
-    writeReply(res, { status: 204 }, headers, () => false);
+    return this.answer(ex, { status: 204 }, headers);
   }
 
-  private clientIp(res: HttpResponse, req: HttpRequest): string {
+  /** Answers without running a route; waits (asynchronously) only when a body is still arriving. */
+  private answer(ex: Exchange, reply: Reply, headers: Record<string, string>): void | Promise<void> {
+    const sent = sendReply(ex, reply, headers);
+    if (typeof sent !== 'boolean') return sent.then(() => undefined);
+  }
+
+  private clientIp(ex: Exchange, req: HttpRequest): string {
     if (this.deps.trustProxy) {
       // The last entry is the one our own proxy added; earlier ones are the client's to forge.
       const fwd = req.getHeader('x-forwarded-for');
       if (fwd) return fwd.split(',').at(-1)!.trim();
     }
-    return decodeIp(res.getRemoteAddressAsText());
+    return decodeIp(ex.res.getRemoteAddressAsText());
   }
 
-  private dispatch(res: HttpResponse, req: HttpRequest, path: string, names: string[], methods: Map<string, Route>): void {
+  private dispatch(ex: Exchange, req: HttpRequest, path: string, names: string[], methods: Map<string, Route>): void | Promise<void> {
     const method = req.getMethod().toUpperCase();
     const cors = this.corsHeaders(req.getHeader('origin'));
-    if (method === 'OPTIONS') return this.preflight(res, cors);
+    if (method === 'OPTIONS') return this.preflight(ex, cors);
     const route = methods.get(method) ?? (method === 'HEAD' ? methods.get('GET') : undefined);
     const requestId = this.requestId(req.getHeader('x-request-id'));
     const headers = { ...cors, 'x-request-id': requestId };
     if (!route) {
       const err = new MethodNotAllowedError([...methods.keys()]);
-      writeReply(res, errorReply(405, err.message, undefined, { allow: err.allow.join(', ') }), headers, () => false);
-      return;
+      return this.answer(ex, errorReply(405, err.message, undefined, { allow: err.allow.join(', ') }), headers);
     }
     const params: Record<string, string> = {};
-    for (let i = 0; i < names.length; i++) params[names[i]!] = decodeURIComponent(req.getParameter(i) ?? '');
+    let badPath: unknown = null;
+    try {
+      for (let i = 0; i < names.length; i++) params[names[i]!] = decodeSegment(req.getParameter(i) ?? '', names[i]!);
+    } catch (err) {
+      badPath = err;
+    }
     if (path.endsWith('/*')) params['*'] = req.getUrl().slice(path.length - 1);
     const bodyMode = route.body ?? (method === 'GET' || method === 'DELETE' ? 'none' : 'buffer');
-    const ip = this.clientIp(res, req);
-    const ctx = new UwsHttpContext(res, req, params, ip, requestId, bodyMode, this.deps.maxBodyBytes);
-    void this.run(ctx, route, path, headers);
+    const ip = this.clientIp(ex, req);
+    const ctx = new UwsHttpContext(ex, req, params, ip, requestId, bodyMode, this.deps.maxBodyBytes);
+    return this.run(ctx, route, path, headers, badPath);
   }
 
   private limit(ctx: HttpContext): void {
@@ -145,10 +158,11 @@ export class Router {
     }
   }
 
-  private async run(ctx: UwsHttpContext, route: Route, path: string, headers: Record<string, string>): Promise<void> {
+  private async run(ctx: UwsHttpContext, route: Route, path: string, headers: Record<string, string>, badPath: unknown): Promise<void> {
     let reply: Reply;
     try {
       if (!route.unlimited) this.limit(ctx);
+      if (badPath) throw badPath;
       reply = await route.handler(ctx);
     } catch (err) {
       if (err instanceof ClientGoneError || ctx.aborted) {
@@ -160,10 +174,10 @@ export class Router {
     let sent = true;
     if (reply.stream) {
       const extra = { ...headers, ...reply.headers, 'content-type': reply.stream.contentType };
-      await streamReply(ctx.res, { status: reply.status, headers: extra }, reply.stream.body, reply.stream.size, () => ctx.aborted);
+      await streamReply(ctx.exchange, { status: reply.status, headers: extra }, reply.stream.body, reply.stream.size);
       sent = !ctx.aborted;
     } else {
-      sent = writeReply(ctx.res, reply, headers, () => ctx.aborted);
+      sent = await sendReply(ctx.exchange, reply, headers);
     }
     const seconds = (performance.now() - ctx.startedAt) / 1000;
     this.requests.inc({ route: `${route.method} ${path}`, status: String(reply.status) });

@@ -4,7 +4,7 @@ import type { User } from '../../directory/model.js';
 import { pageBody, pageParams, type PageParams } from '../../protocol/rest/paging.js';
 import type { Paged } from '../../store/paging.js';
 import type { HttpContext } from '../http/context.js';
-import { requestUrl } from '../http/query.js';
+import { selfLink } from '../http/query.js';
 import type { Reply } from '../http/reply.js';
 import type { Method, Route } from '../http/router.js';
 
@@ -23,7 +23,7 @@ export function makeKit(auth: AuthService, publicUrl: string): Kit {
       path,
       handler: async (ctx) => handler(ctx, await auth.authenticate(ctx.headers['authorization'])),
     }),
-    page: (ctx, p, data, present) => ({ status: 200, body: pageBody(requestUrl(ctx, publicUrl), p, data.count, data.rows.map(present)) }),
+    page: (ctx, p, data, present) => ({ status: 200, body: pageBody(selfLink(ctx, publicUrl), p, data.count, data.rows.map(present)) }),
   };
 }
 

@@ -1,5 +1,6 @@
 // Media: multipart upload (streamed) and signed downloads.
 import type { MediaService } from '../../media/service.js';
+import { decodeSegments } from '../http/path.js';
 import type { Reply } from '../http/reply.js';
 import type { Route } from '../http/router.js';
 import type { Kit } from './kit.js';
@@ -19,7 +20,7 @@ export function mediaRoutes(media: MediaService, kit: Kit): Route[] {
       method: 'GET',
       path: '/media/*',
       handler: async (ctx): Promise<Reply> => {
-        const key = ctx.params['*']!.split('/').map(decodeURIComponent).join('/');
+        const key = decodeSegments(ctx.params['*']!, 'path').join('/');
         const found = await media.serve(key, ctx.query.get('exp') ?? '', ctx.query.get('sig') ?? '');
         if ('redirect' in found) return { status: 302, headers: { location: found.redirect, 'cache-control': 'private, max-age=60' } };
         const o = found.object;

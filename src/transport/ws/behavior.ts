@@ -1,11 +1,11 @@
 // What every socket endpoint shares: limits (frame size, idle pings, backpressure, flood), the
 // hub bookkeeping, safe sends after an await, and never letting a handler error kill the socket.
-import type { WebSocketBehavior } from 'uWebSockets.js';
 import type { Logger } from '../../obs/log.js';
 import { CloseCodes } from '../../protocol/codes.js';
 import { errorFrame } from '../../protocol/frames.js';
 import { TokenBucket } from '../../util/rate-limit.js';
-import type { HttpRequest, HttpResponse, WebSocket } from '../uws.js';
+import type { SocketBehavior, UpgradeHandler } from '../guard.js';
+import type { WebSocket } from '../uws.js';
 import type { SocketHub, SocketState } from './hub.js';
 
 export interface SocketLimits {
@@ -17,13 +17,11 @@ export interface SocketLimits {
   frameBurst: number;
 }
 
-type Upgrade = (res: HttpResponse, req: HttpRequest, context: Parameters<NonNullable<WebSocketBehavior<unknown>['upgrade']>>[2]) => void;
-
 export interface BehaviorSpec<S extends SocketState & { bucket: TokenBucket }> {
   limits: SocketLimits;
   hub: SocketHub;
   log: Logger;
-  upgrade: Upgrade;
+  upgrade: UpgradeHandler;
   open(ws: WebSocket<S>): void;
   message(ws: WebSocket<S>, frame: string): Promise<void> | void;
   close(ws: WebSocket<S>): void;
@@ -37,6 +35,8 @@ export function freshSocketState(hub: SocketHub, limits: SocketLimits) {
     lowTopics: new Set<string>(),
     lowPaused: false,
     openedAt: 0,
+    slot: false,
+    refusal: null,
     bucket: new TokenBucket(limits.framesPerSecond, limits.frameBurst),
   };
 }
@@ -52,9 +52,9 @@ export function sendFrame(hub: SocketHub, ws: WebSocket<SocketState>, frame: unk
   if (status === 2) hub.end(ws, CloseCodes.SLOW_CONSUMER);
 }
 
-export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(spec: BehaviorSpec<S>): WebSocketBehavior<unknown> {
+export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(spec: BehaviorSpec<S>): SocketBehavior {
   const { limits, hub, log } = spec;
-  const behavior: WebSocketBehavior<S> = {
+  const behavior: SocketBehavior<S> = {
     // uWS drops the connection without a close frame above its limit; frames between our limit
     // and 4× it get a proper 1009 from us.
     maxPayloadLength: limits.maxPayloadBytes * 4,
@@ -77,6 +77,8 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
       // has returned, before any frame of this socket can arrive.
       queueMicrotask(() => {
         if (s.closed) return;
+        // Admitted only to be told why it cannot stay (see upgrade.ts): nothing to set up.
+        if (s.refusal) return hub.end(ws as WebSocket<SocketState>, s.refusal);
         log.debug({ socket: s.id, kind: s.kind, user: s.userId }, 'socket open');
         hub.add(ws as WebSocket<SocketState>);
         try {
@@ -126,6 +128,7 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
         log.debug({ socket: s.id, kind: s.kind, user: s.userId, code }, 'socket closed');
       }
       s.closed = true;
+      hub.release(s);
       // Not in the hub: closed before its open() ran, so there is nothing to undo.
       if (!hub.remove(ws as WebSocket<SocketState>)) return;
       try {
@@ -135,5 +138,5 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
       }
     },
   };
-  return behavior as WebSocketBehavior<unknown>;
+  return behavior as SocketBehavior;
 }

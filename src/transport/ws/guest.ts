@@ -17,6 +17,7 @@ import type { TokenBucket } from '../../util/rate-limit.js';
 import type { SocketEndpoint } from '../server.js';
 import { freshSocketState, sendFrame, socketBehavior, type SocketLimits } from './behavior.js';
 import type { SocketHub, SocketState } from './hub.js';
+import { decodeSegment } from '../http/path.js';
 import { upgradeHandler, type UpgradeDeps } from './upgrade.js';
 
 export interface GuestSocketState extends SocketState {
@@ -48,13 +49,13 @@ export function guestSocketEndpoints(deps: GuestSocketDeps): SocketEndpoint[] {
     limits: deps.limits,
     hub: deps.hub,
     log: deps.log,
-    upgrade: upgradeHandler(deps.upgrade, async (r) => {
-      const raw = decodeURIComponent(r.url.slice(PREFIX.length).replace(/\/+$/, ''));
+    upgrade: upgradeHandler(deps.upgrade, deps.hub, async (r) => {
+      const raw = decodeSegment(r.url.slice(PREFIX.length).replace(/\/+$/, ''), 'whatsapp_number');
       const number = normalizePhone(raw, deps.phoneRegion);
       if (!number) throw new NotFoundError('Guest not found');
       let tokenGuest: number | null = null;
       if (deps.requireToken) {
-        if (!r.token) throw new AuthError('A guest token is required (?token=)');
+        if (!r.token) throw new AuthError('A guest token is required (Sec-WebSocket-Protocol: bearer, <token>; or ?token=)');
         tokenGuest = (await deps.tokens.verifyGuest(r.token)).guestId;
       }
       const [ctx] = await guestContexts(deps.sql, [number]);

@@ -3,8 +3,12 @@
 // a look every 250 ms at each socket's outbound buffer — above the low-priority limit a socket
 // stops receiving typing/presence topics until it drains, above the hard limit it is closed as a
 // slow consumer (it can reconnect and resume by seq).
+// The hub also admits sockets: upgrades per client IP are rate limited, and each user (or guest)
+// holds at most MAX_SOCKETS_PER_USER slots, taken at upgrade (before the socket exists, so
+// concurrent upgrades of one user count) and given back when the socket closes.
 import { CloseCodes, type CloseCode } from '../../protocol/codes.js';
 import type { Counter } from '../../obs/metrics.js';
+import { KeyedRateLimiter } from '../../util/rate-limit.js';
 import type { TemplatedApp, WebSocket } from '../uws.js';
 
 export interface SocketState {
@@ -18,23 +22,67 @@ export interface SocketState {
   lowTopics: Set<string>;
   lowPaused: boolean;
   openedAt: number;
+  /** True while the socket holds one of its owner's slots (from upgrade until close). */
+  slot: boolean;
+  /** Set at upgrade when the socket is admitted only to be closed with this code at open. */
+  refusal: CloseCode | null;
 }
 
 export interface HubLimits {
   lowPriorityLimitBytes: number;
   maxBackpressureBytes: number;
+  maxSocketsPerUser: number;
+  upgradesPerMinute: number;
 }
 
-export class SocketHub {
+/** What the upgrade handler asks before a socket is created. */
+export interface SocketAdmission {
+  /** 0 when the client at `ip` may upgrade now, else the seconds to wait. */
+  admitUpgrade(ip: string): number;
+  /** Takes a slot of the socket's owner; false when all are taken. Sets `s.slot`. */
+  reserve(s: SocketState): boolean;
+  /** Gives the slot back (once; a socket without one is ignored). */
+  release(s: SocketState): void;
+}
+
+export class SocketHub implements SocketAdmission {
   private sockets = new Set<WebSocket<SocketState>>();
   private timer: NodeJS.Timeout | null = null;
   private nextId = 1;
+  /** Slots held per owner (`kind:id`): upgraded sockets that have not closed yet. */
+  private slots = new Map<string, number>();
+  private readonly upgrades: KeyedRateLimiter;
 
   constructor(
     private readonly app: TemplatedApp,
     private readonly limits: HubLimits,
     private readonly closes: Counter,
-  ) {}
+  ) {
+    this.upgrades = new KeyedRateLimiter(limits.upgradesPerMinute);
+  }
+
+  admitUpgrade(ip: string): number {
+    return this.upgrades.take(ip);
+  }
+
+  reserve(s: SocketState): boolean {
+    if (s.slot) return true;
+    const key = `${s.kind}:${s.userId}`;
+    const held = this.slots.get(key) ?? 0;
+    if (held >= this.limits.maxSocketsPerUser) return false;
+    this.slots.set(key, held + 1);
+    s.slot = true;
+    return true;
+  }
+
+  release(s: SocketState): void {
+    if (!s.slot) return;
+    s.slot = false;
+    const key = `${s.kind}:${s.userId}`;
+    const held = (this.slots.get(key) ?? 1) - 1;
+    if (held > 0) this.slots.set(key, held);
+    else this.slots.delete(key);
+  }
 
   newId(): number {
     return this.nextId++;
@@ -134,6 +182,7 @@ export class SocketHub {
 
   closeAll(code: CloseCode = CloseCodes.GOING_AWAY): void {
     if (this.timer) clearInterval(this.timer);
+    this.upgrades.stop();
     for (const ws of [...this.sockets]) this.end(ws, code);
   }
 }

@@ -19,6 +19,7 @@ import type { SocketEndpoint } from '../server.js';
 import type { WebSocket } from '../uws.js';
 import { handleStaffFrame } from './staff-frames.js';
 import type { SocketHub, SocketState } from './hub.js';
+import { decodeSegment } from '../http/path.js';
 import { upgradeHandler, type UpgradeDeps } from './upgrade.js';
 import { freshSocketState, socketBehavior, type SocketLimits } from './behavior.js';
 
@@ -46,11 +47,11 @@ export interface StaffSocketDeps {
 const PREFIX = '/ws/chat';
 
 async function authorize(deps: StaffSocketDeps, url: string, token: string | null): Promise<Omit<StaffSocketState, keyof ReturnType<typeof freshSocketState> | 'conversations'>> {
-  if (!token) throw new AuthError('Authentication credentials were not provided.');
+  if (!token) throw new AuthError('Authentication credentials were not provided (Sec-WebSocket-Protocol: bearer, <token>; Authorization: Bearer; or ?token=).');
   const user = await deps.auth.authenticateFresh(token);
   if (!isChatStaff(user)) throw new ForbiddenError('Only staff members (department staff, receptionists, managers, hotel admins) can open chat sockets.');
   let departments = effectiveDepartments(user);
-  const segment = decodeURIComponent(url.slice(PREFIX.length).replace(/^\/+|\/+$/g, ''));
+  const segment = decodeSegment(url.slice(PREFIX.length).replace(/^\/+|\/+$/g, ''), 'department');
   if (segment) {
     const d = canonicalDepartment(segment);
     if (!d) throw new NotFoundError(`unknown department "${segment}"`);
@@ -66,7 +67,7 @@ export function staffSocketEndpoints(deps: StaffSocketDeps): SocketEndpoint[] {
     limits: deps.limits,
     hub: deps.hub,
     log: deps.log,
-    upgrade: upgradeHandler(deps.upgrade, async (r) => {
+    upgrade: upgradeHandler(deps.upgrade, deps.hub, async (r) => {
       const base = await authorize(deps, r.url, r.token);
       return { ...base, ...freshSocketState(deps.hub, deps.limits), conversations: new Set<number>() } satisfies StaffSocketState;
     }),
