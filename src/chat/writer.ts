@@ -2,6 +2,12 @@
 // while fewer than `maxInFlight` statements run, whatever is queued goes out as one statement
 // (store/messages.ts appendMessages). At low load a message waits for nothing; under load each
 // statement carries many messages, so throughput grows instead of round trips piling up.
+//
+// One row must never fail another: rows come from many conversations and hotels. When Postgres
+// refuses a batch for its data (SQLSTATE class 22 or 23: a value it cannot store, a violated
+// constraint), the batch is split in halves and each half is written again, down to the single
+// rows it refuses; every other row is stored. The halves go one after the other, so rows of one
+// conversation keep their order. Other failures (connection, timeout) reject the whole batch.
 import type { Logger } from '../obs/log.js';
 import type { Counter, Histogram } from '../obs/metrics.js';
 import { OverloadedError } from '../protocol/errors.js';
@@ -25,6 +31,17 @@ export interface WriterDeps {
 }
 
 const RETRYABLE = new Set(['40P01', '40001']);
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** Postgres refused what a row holds (data exception, integrity violation), not how it was sent. */
+function isRowError(err: unknown): boolean {
+  const code = codeOf(err);
+  return code.length === 5 && (code.startsWith('22') || code.startsWith('23'));
+}
 
 export class MessageWriter {
   private queue: Pending[] = [];
@@ -66,27 +83,51 @@ export class MessageWriter {
     this.inFlight++;
     this.deps.batches.observe(batch.length);
     try {
-      let inserted: InsertedMessage[] | undefined;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          inserted = await appendMessages(this.deps.sql, batch.map((p) => p.row));
-          break;
-        } catch (err) {
-          const code = (err as { code?: string }).code ?? '';
-          if (!RETRYABLE.has(code) || attempt >= 3) throw err;
-          this.deps.log.warn({ code, attempt, size: batch.length }, 'message batch conflicted; retrying');
-        }
-      }
-      const byOrd = new Map<number, InsertedMessage>();
-      for (const m of inserted) byOrd.set(m.ord, m);
-      batch.forEach((p, i) => p.resolve(byOrd.get(i + 1) ?? null));
-      this.deps.messages.inc(undefined, inserted.length);
-    } catch (err) {
-      for (const p of batch) p.reject(err);
+      await this.write(batch);
     } finally {
       this.inFlight--;
       if (this.queue.length > 0) this.schedule();
       else if (this.inFlight === 0) for (const r of this.idle.splice(0)) r();
+    }
+  }
+
+  /** Writes `batch`, bisecting around rows the database refuses; settles every row. */
+  private async write(batch: Pending[]): Promise<void> {
+    let inserted: InsertedMessage[];
+    try {
+      inserted = await this.insert(batch);
+    } catch (err) {
+      if (!isRowError(err)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      if (batch.length === 1) {
+        const row = batch[0]!;
+        this.deps.log.warn({ code: codeOf(err), conversationId: row.row.conversation_id, err: (err as Error).message }, 'database refused a message; stored the rest of its batch');
+        row.reject(err);
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await this.write(batch.slice(0, half));
+      await this.write(batch.slice(half));
+      return;
+    }
+    const byOrd = new Map<number, InsertedMessage>();
+    for (const m of inserted) byOrd.set(m.ord, m);
+    batch.forEach((p, i) => p.resolve(byOrd.get(i + 1) ?? null));
+    this.deps.messages.inc(undefined, inserted.length);
+  }
+
+  /** One statement for the batch, retried on serialization failures and deadlocks. */
+  private async insert(batch: Pending[]): Promise<InsertedMessage[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await appendMessages(this.deps.sql, batch.map((p) => p.row));
+      } catch (err) {
+        const code = codeOf(err);
+        if (!RETRYABLE.has(code) || attempt >= 3) throw err;
+        this.deps.log.warn({ code, attempt, size: batch.length }, 'message batch conflicted; retrying');
+      }
     }
   }
 
