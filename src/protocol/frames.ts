@@ -7,6 +7,8 @@ import { problems } from './validate.js';
 
 const strict = { additionalProperties: false } as const;
 const ConversationId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'a conversation id' });
+const MessageId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'a message id' });
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'a message seq' });
 const frame = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ...props }, strict);
 
@@ -22,13 +24,13 @@ export const InboundFrames = {
   typing: frame('typing', { conversation_id: ConversationId, is_typing: Type.Optional(Type.Boolean()) }),
   mark_read: frame('mark_read', {
     conversation_id: ConversationId,
-    message_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000 })),
+    message_ids: Type.Optional(Type.Array(MessageId, { maxItems: 1000 })),
   }),
   subscribe_conversation: frame('subscribe_conversation', { conversation_id: ConversationId }),
   unsubscribe_conversation: frame('unsubscribe_conversation', { conversation_id: ConversationId }),
   close_conversation: frame('close_conversation', { conversation_id: ConversationId }),
   'reopen-temporary': frame('reopen-temporary', { conversation_id: ConversationId }),
-  resume: frame('resume', { conversation_id: ConversationId, since_seq: Type.Integer({ minimum: 0 }) }),
+  resume: frame('resume', { conversation_id: ConversationId, since_seq: Seq }),
   ping: frame('ping', {}),
 } as const;
 
