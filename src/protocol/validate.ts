@@ -134,7 +134,8 @@ function textProblems(value: unknown, b: Bounds, root: string, out: FieldProblem
 /** Lists every bad field of `value` against `schema` (first problem per field); {} when valid. */
 export function problems(schema: TSchema, value: unknown, root = 'body'): FieldProblems {
   const { check, bounds } = compiledOf(schema);
-  const out: FieldProblems = {};
+  // No prototype: a field named "__proto__" or "constructor" is reported like any other.
+  const out: FieldProblems = Object.create(null);
   if (check.Check(value)) {
     textProblems(value, bounds, root, out);
     return out;
@@ -146,6 +147,27 @@ export function problems(schema: TSchema, value: unknown, root = 'body'): FieldP
   }
   textProblems(view, bounds, root, out);
   if (Object.keys(out).length === 0) out[root] = 'is invalid';
+  return out;
+}
+
+const INTEGER_TEXT = /^-?\d+$/;
+
+/**
+ * Query-string values typed by an object schema, strictly: an integer field takes only digits
+ * ("1e20", "1.5" or "0x10" stay strings and are refused by validate), a boolean field true/false
+ * or 1/0; everything else stays a string. (TypeBox's Value.Convert would read "1e20" as 1.)
+ */
+export function queryValues(schema: TSchema, raw: Iterable<[string, string]>): Record<string, unknown> {
+  const properties = (schema['properties'] ?? {}) as Record<string, TSchema>;
+  const out: Record<string, unknown> = {};
+  for (const [key, text] of raw) {
+    const kind = Object.hasOwn(properties, key) ? properties[key]![Kind] : undefined;
+    let value: unknown = text;
+    if (kind === 'Integer' && INTEGER_TEXT.test(text)) value = Number(text);
+    else if (kind === 'Boolean' && /^(true|1)$/i.test(text)) value = true;
+    else if (kind === 'Boolean' && /^(false|0)$/i.test(text)) value = false;
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

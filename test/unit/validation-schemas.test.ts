@@ -10,7 +10,7 @@ import { InboundFrames } from '../../src/protocol/frames.js';
 import * as auth from '../../src/protocol/rest/auth.js';
 import * as chat from '../../src/protocol/rest/chat.js';
 import * as directory from '../../src/protocol/rest/directory.js';
-import { MAX_REPORTED, problems } from '../../src/protocol/validate.js';
+import { MAX_REPORTED, problems, queryValues } from '../../src/protocol/validate.js';
 import { testEnv } from '../helpers/app.js';
 
 const MAX_BODY = loadConfig(testEnv()).http.maxBodyBytes;
@@ -136,6 +136,20 @@ t.test('integers beyond the safe range are refused, in bodies, queries and frame
   t.same(Object.keys(problems(chat.ConversationDetailQuery, { before_seq: 1e20, since_seq: 2 ** 53 }, 'query')), ['before_seq', 'since_seq']);
   t.same(Object.keys(problems(directory.RoomQuery, { floor: 1e20 }, 'query')), ['floor']);
   t.same(Object.keys(problems(chat.GuestWebhookBody, { whatsapp_number: '+4420794609', message: 'x', conversation_id: 1e20 })), ['conversation_id']);
+});
+
+t.test('query strings are typed strictly', async (t) => {
+  const q = (schema: TSchema, query: string) => problems(schema, queryValues(schema, new URLSearchParams(query)), 'query');
+  t.same(q(directory.RoomQuery, 'floor=-2&page=3&page_size=10&status=available'), {});
+  t.same(queryValues(directory.RoomQuery, new URLSearchParams('floor=-2&page=3')), { floor: -2, page: 3 });
+  t.same(queryValues(directory.NotificationQuery, new URLSearchParams('unread=true')), { unread: true });
+  t.same(queryValues(directory.NotificationQuery, new URLSearchParams('unread=0')), { unread: false });
+  for (const bad of ['1e20', '1.5', '0x10', ' 7', '', '99999999999999999999', 'abc']) {
+    t.same(Object.keys(q(chat.ConversationDetailQuery, `since_seq=${encodeURIComponent(bad)}`)), ['since_seq'], `since_seq=${JSON.stringify(bad)}`);
+  }
+  t.same(Object.keys(q(directory.NotificationQuery, 'unread=yes')), ['unread']);
+  t.same(Object.keys(q(directory.GuestQuery, 'search=a%00b')), ['search'], 'NUL in a query value');
+  t.same(Object.keys(q(directory.GuestQuery, '__proto__=1&constructor=2')).sort(), ['__proto__', 'constructor'], 'odd names are unknown fields');
 });
 
 t.test('the text rule holds for every string field of every schema', async (t) => {
