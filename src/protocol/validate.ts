@@ -113,6 +113,9 @@ function describe(type: ValueErrorType, message: string, schema: TSchema): strin
   if (type === ValueErrorType.ObjectAdditionalProperties) return 'is not a known field';
   const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
   if (options && options.every((o) => o !== undefined)) return `must be one of: ${options.join(', ')}`;
+  // A union such as (email | ''): name what its described variant expects.
+  const described = (schema.anyOf as TSchema[] | undefined)?.find((s) => s.description);
+  if (type === ValueErrorType.Union && !schema.description && described) return `must be ${described.description}`;
   if (schema.description && type === ValueErrorType.StringPattern) return `must be ${schema.description}`;
   if (schema.description && type !== ValueErrorType.Object) return `${message.toLowerCase()} (${schema.description})`;
   return message.toLowerCase();
