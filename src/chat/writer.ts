@@ -3,11 +3,14 @@
 // (store/messages.ts appendMessages). At low load a message waits for nothing; under load each
 // statement carries many messages, so throughput grows instead of round trips piling up.
 //
-// One row must never fail another: rows come from many conversations and hotels. When Postgres
-// refuses a batch for its data (SQLSTATE class 22 or 23: a value it cannot store, a violated
-// constraint), the batch is split in halves and each half is written again, down to the single
-// rows it refuses; every other row is stored. The halves go one after the other, so rows of one
-// conversation keep their order. Other failures (connection, timeout) reject the whole batch.
+// The unit is one append() call (an actor's run of messages for its conversation): its rows are
+// stored all or none, in one statement, and never split across statements.
+//
+// One call must never fail another: calls come from many conversations and hotels. When Postgres
+// refuses a statement for its data (SQLSTATE class 22 or 23: a value it cannot store, a violated
+// constraint), its calls are split in halves and each half is written again, down to the single
+// calls it refuses; every other call is stored. The halves go one after the other, so messages of
+// one conversation keep their order. Other failures (connection, timeout) reject the whole batch.
 import type { Logger } from '../obs/log.js';
 import type { Counter, Histogram } from '../obs/metrics.js';
 import { OverloadedError } from '../protocol/errors.js';
@@ -15,8 +18,8 @@ import type { Sql } from '../store/db.js';
 import { appendMessages, type InsertedMessage, type NewMessage } from '../store/messages.js';
 
 interface Pending {
-  row: NewMessage;
-  resolve: (r: InsertedMessage | null) => void;
+  rows: NewMessage[];
+  resolve: (r: (InsertedMessage | null)[]) => void;
   reject: (e: unknown) => void;
 }
 
@@ -45,26 +48,31 @@ function isRowError(err: unknown): boolean {
 
 export class MessageWriter {
   private queue: Pending[] = [];
+  private queuedRows = 0;
   private inFlight = 0;
   private scheduled = false;
   private idle: Array<() => void> = [];
 
   constructor(private readonly deps: WriterDeps) {}
 
+  /** Rows waiting for a statement. */
   get queued(): number {
-    return this.queue.length;
+    return this.queuedRows;
   }
 
-  /** Resolves per row with the inserted message, or null when it was not stored (see appendMessages). */
+  /**
+   * Stores `rows` (all or none) and resolves per row with the inserted message, or null when it
+   * was not stored (see appendMessages); rejects when the database refuses any of them.
+   */
   append(rows: NewMessage[]): Promise<(InsertedMessage | null)[]> {
-    if (this.queue.length + rows.length > this.deps.maxQueued) {
+    if (rows.length === 0) return Promise.resolve([]);
+    if (this.queuedRows + rows.length > this.deps.maxQueued) {
       return Promise.reject(new OverloadedError('message writer is saturated; retry shortly'));
     }
-    const promises = rows.map(
-      (row) => new Promise<InsertedMessage | null>((resolve, reject) => this.queue.push({ row, resolve, reject })),
-    );
+    const done = new Promise<(InsertedMessage | null)[]>((resolve, reject) => this.queue.push({ rows, resolve, reject }));
+    this.queuedRows += rows.length;
     this.schedule();
-    return Promise.all(promises);
+    return done;
   }
 
   private schedule(): void {
@@ -73,15 +81,22 @@ export class MessageWriter {
     // One macrotask hop gathers everything that arrives in the same event-loop turn.
     setImmediate(() => {
       this.scheduled = false;
-      while (this.inFlight < this.deps.maxInFlight && this.queue.length > 0) {
-        void this.flush(this.queue.splice(0, this.deps.batchMax));
-      }
+      while (this.inFlight < this.deps.maxInFlight && this.queue.length > 0) void this.flush(this.nextBatch());
     });
+  }
+
+  /** Whole calls from the head of the queue, up to batchMax rows (at least one call). */
+  private nextBatch(): Pending[] {
+    let rows = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || rows + this.queue[n]!.rows.length <= this.deps.batchMax)) rows += this.queue[n++]!.rows.length;
+    this.queuedRows -= rows;
+    return this.queue.splice(0, n);
   }
 
   private async flush(batch: Pending[]): Promise<void> {
     this.inFlight++;
-    this.deps.batches.observe(batch.length);
+    this.deps.batches.observe(batch.reduce((n, p) => n + p.rows.length, 0));
     try {
       await this.write(batch);
     } finally {
@@ -91,20 +106,21 @@ export class MessageWriter {
     }
   }
 
-  /** Writes `batch`, bisecting around rows the database refuses; settles every row. */
+  /** Writes `batch`, bisecting around calls the database refuses; settles every call. */
   private async write(batch: Pending[]): Promise<void> {
+    const rows = batch.flatMap((p) => p.rows);
     let inserted: InsertedMessage[];
     try {
-      inserted = await this.insert(batch);
+      inserted = await this.insert(rows);
     } catch (err) {
       if (!isRowError(err)) {
         for (const p of batch) p.reject(err);
         return;
       }
       if (batch.length === 1) {
-        const row = batch[0]!;
-        this.deps.log.warn({ code: codeOf(err), conversationId: row.row.conversation_id, err: (err as Error).message }, 'database refused a message; stored the rest of its batch');
-        row.reject(err);
+        const conversations = [...new Set(rows.map((r) => r.conversation_id))];
+        this.deps.log.warn({ code: codeOf(err), conversations, rows: rows.length, err: (err as Error).message }, 'database refused messages; stored the rest of their batch');
+        batch[0]!.reject(err);
         return;
       }
       const half = Math.ceil(batch.length / 2);
@@ -114,19 +130,20 @@ export class MessageWriter {
     }
     const byOrd = new Map<number, InsertedMessage>();
     for (const m of inserted) byOrd.set(m.ord, m);
-    batch.forEach((p, i) => p.resolve(byOrd.get(i + 1) ?? null));
+    let ord = 1;
+    for (const p of batch) p.resolve(p.rows.map(() => byOrd.get(ord++) ?? null));
     this.deps.messages.inc(undefined, inserted.length);
   }
 
-  /** One statement for the batch, retried on serialization failures and deadlocks. */
-  private async insert(batch: Pending[]): Promise<InsertedMessage[]> {
+  /** One statement, retried on serialization failures and deadlocks. */
+  private async insert(rows: NewMessage[]): Promise<InsertedMessage[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await appendMessages(this.deps.sql, batch.map((p) => p.row));
+        return await appendMessages(this.deps.sql, rows);
       } catch (err) {
         const code = codeOf(err);
         if (!RETRYABLE.has(code) || attempt >= 3) throw err;
-        this.deps.log.warn({ code, attempt, size: batch.length }, 'message batch conflicted; retrying');
+        this.deps.log.warn({ code, attempt, size: rows.length }, 'message batch conflicted; retrying');
       }
     }
   }

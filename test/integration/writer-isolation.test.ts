@@ -1,7 +1,7 @@
 // Issue 11 (#4) — one row the database refuses must not fail the rows written with it. The writer
 // is called directly (the edge would refuse these rows), with messages of three conversations in
-// two hotels gathered into one group-commit batch.
-import t from 'tap';
+// two hotels gathered into one group-commit batch. One append() call is stored all or none.
+import t, { type Test } from 'tap';
 import { MessageWriter } from '../../src/chat/writer.js';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
@@ -39,7 +39,7 @@ function row(conversationId: number, content: string, over: Partial<NewMessage> 
   };
 }
 
-t.test('a refused row fails alone; the rest of its batch is stored with gap-free seqs', async (t) => {
+async function world(t: Test) {
   const { sql } = await freshDb(t);
   const a = await seedHotel(sql, { staff: [], guests: [{ number: nextNumber(1), name: 'Ann A' }, { number: nextNumber(2), name: 'Abe A' }] });
   const b = await seedHotel(sql, { staff: [], guests: [{ number: nextNumber(3), name: 'Bo B' }] });
@@ -48,18 +48,27 @@ t.test('a refused row fails alone; the rest of its batch is stored with gap-free
   const a1 = await conversation(sql, a.hotelId, ga1!.id, 'Reception');
   const a2 = await conversation(sql, a.hotelId, ga2!.id, 'Housekeeping');
   const b1 = await conversation(sql, b.hotelId, gb!.id, 'Reception');
+  return { sql, a1, a2, b1 };
+}
 
+function makeWriter(sql: Sql, batchMax = 50) {
   const metrics = new Registry();
   const sizes: number[] = [];
-  const writer = new MessageWriter({
+  const w = new MessageWriter({
     sql,
     log: createLogger({ level: 'silent', nodeId: 'writer-test' }),
-    batchMax: 50,
+    batchMax,
     maxInFlight: 1,
     maxQueued: 1000,
     batches: { observe: (v: number) => sizes.push(v) } as unknown as ReturnType<Registry['histogram']>,
     messages: metrics.counter('messages_stored_total', 'stored'),
   });
+  return { writer: w, sizes };
+}
+
+t.test('a refused row fails alone; the rest of its batch is stored with gap-free seqs', async (t) => {
+  const { sql, a1, a2, b1 } = await world(t);
+  const { writer, sizes } = makeWriter(sql);
 
   // Appended in one turn, as many conversation actors would: one batch.
   const rows: Array<[string, NewMessage]> = [
@@ -103,4 +112,22 @@ t.test('a refused row fails alone; the rest of its batch is stored with gap-free
   );
   const seqs = await sql<{ id: number; last_seq: number }[]>`select id, last_seq from conversations where id in (${a1}, ${a2}, ${b1}) order by id`;
   t.same(seqs.map((c) => c.last_seq), [3, 1, 1], 'refused rows consumed no seq');
+});
+
+t.test('one append() call is stored all or none, and never split across statements', async (t) => {
+  const { sql, a1, a2, b1 } = await world(t);
+  const { writer, sizes } = makeWriter(sql, 3);
+  const calls = [
+    writer.append([row(a1, 'a1 one'), row(a1, 'a1 two')]),
+    writer.append([row(b1, 'b1 good'), row(b1, 'b1 bad \u0000')]),
+    writer.append([row(a2, 'a2 one'), row(a2, 'a2 two'), row(a2, 'a2 three'), row(a2, 'a2 four')]),
+  ];
+  const [a1Call, b1Call, a2Call] = await Promise.allSettled(calls);
+  await writer.drained();
+  t.same(sizes, [2, 2, 4], 'whole calls per statement (batchMax 3; a larger call goes alone)');
+  t.equal(b1Call!.status, 'rejected', 'the call holding the refused row is refused');
+  t.same(a1Call!.status === 'fulfilled' && a1Call!.value.map((m) => m?.seq), [1, 2]);
+  t.same(a2Call!.status === 'fulfilled' && a2Call!.value.map((m) => m?.seq), [1, 2, 3, 4]);
+  const [b1Stored] = await sql<{ n: number }[]>`select count(*)::int as n from messages where conversation_id = ${b1}`;
+  t.equal(b1Stored!.n, 0, 'nothing of the refused call is stored');
 });
