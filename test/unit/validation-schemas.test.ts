@@ -136,6 +136,8 @@ t.test('integers beyond the safe range are refused, in bodies, queries and frame
   t.same(Object.keys(problems(chat.ConversationDetailQuery, { before_seq: 1e20, since_seq: 2 ** 53 }, 'query')), ['before_seq', 'since_seq']);
   t.same(Object.keys(problems(directory.RoomQuery, { floor: 1e20 }, 'query')), ['floor']);
   t.same(Object.keys(problems(chat.GuestWebhookBody, { whatsapp_number: '+4420794609', message: 'x', conversation_id: 1e20 })), ['conversation_id']);
+  t.same(Object.keys(problems(directory.StayCreate, { check_in_date: '0000-01-01', check_out_date: '10000-01-01' })), ['check_in_date', 'check_out_date'], 'years Postgres refuses');
+  t.same(problems(directory.StayCreate, { check_in_date: '2026-03-01', check_out_date: '2026-03-04T11:00:00+05:30' }), {});
 });
 
 t.test('query strings are typed strictly', async (t) => {

@@ -17,7 +17,8 @@ const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const Time = Type.String({ maxLength: 8, pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'HH:MM' });
 const DateTime = Type.String({
   maxLength: 40,
-  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+  // Years 1900–2999: year 0 passes JavaScript's Date but Postgres refuses it.
+  pattern: '^(19|2\\d)\\d{2}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
   description: 'an ISO 8601 date or date-time such as 2026-03-01 or 2026-03-01T14:00:00Z',
 });
 // Domain labels cannot contain the dot that separates them, so there is one way to match.
