@@ -3,6 +3,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MEDIA_TYPES } from '../chat/model.js';
 import { ValidationError } from './errors.js';
+import { truncateCodePoints } from './text.js';
 import { problems } from './validate.js';
 
 const strict = { additionalProperties: false } as const;
@@ -51,7 +52,9 @@ export function parseInbound(text: string): InboundFrame {
   if (obj['type'] === undefined) obj['type'] = 'text';
   const type = obj['type'];
   if (typeof type !== 'string' || !Object.hasOwn(InboundFrames, type)) {
-    throw new ValidationError(`Invalid message type: ${JSON.stringify(type)}; expected one of ${Object.keys(InboundFrames).join(', ')}`);
+    // Echo at most a short prefix of what was sent: the type may be any JSON value of any size.
+    const shown = truncateCodePoints(JSON.stringify(type) ?? String(type), 40);
+    throw new ValidationError(`Invalid message type: ${shown}; expected one of ${Object.keys(InboundFrames).join(', ')}`);
   }
   if (type === 'text' && typeof obj['content'] === 'string') obj['content'] = obj['content'].trim();
   const schema = InboundFrames[type as InboundType];

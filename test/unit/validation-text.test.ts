@@ -64,4 +64,10 @@ t.test('socket frames follow the rule and bound their integers', async (t) => {
   t.same(Object.keys(refused({ type: 'resume', conversation_id: 1, since_seq: 1e20 }) ?? {}), ['since_seq']);
   t.same(Object.keys(refused({ type: 'mark_read', conversation_id: 1, message_ids: [5, 1e20] }) ?? {}), ['message_ids.1']);
   t.same(refused({ type: 'text', conversation_id: 1, content: 'fine \ud83d\ude00' }), null);
+  try {
+    parseInbound(JSON.stringify({ type: 'x'.repeat(100_000) }));
+    t.fail('an unknown type is refused');
+  } catch (e) {
+    t.ok((e as Error).message.length < 300, 'an unknown type is echoed only in part');
+  }
 });
