@@ -131,3 +131,16 @@ t.test('one append() call is stored all or none, and never split across statemen
   const [b1Stored] = await sql<{ n: number }[]>`select count(*)::int as n from messages where conversation_id = ${b1}`;
   t.equal(b1Stored!.n, 0, 'nothing of the refused call is stored');
 });
+
+t.test('two copies of one provider message in a batch: one is stored, the other is a duplicate', async (t) => {
+  const { sql, a1, b1 } = await world(t);
+  const { writer, sizes } = makeWriter(sql);
+  const [first, second, other] = await Promise.all([
+    writer.append([row(a1, 'copy', { provider_message_id: 'wamid.same' })]),
+    writer.append([row(a1, 'copy', { provider_message_id: 'wamid.same' })]),
+    writer.append([row(b1, 'other hotel')]),
+  ]);
+  await writer.drained();
+  t.same(sizes, [3], 'one batch');
+  t.same([first![0]?.seq, second![0], other![0]?.seq], [1, null, 1], 'the second copy is reported as not stored; the other hotel\'s row is stored');
+});
