@@ -5,6 +5,7 @@ import type { Broker } from '../fanout/broker.js';
 import { subjects } from '../fanout/subjects.js';
 import type { Counter } from '../obs/metrics.js';
 import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
+import { truncateCodePoints } from '../protocol/text.js';
 import { encodeEvent, type EventHeader } from './envelope.js';
 import type { MessageView } from './model.js';
 import { broadcastsToStaff, firstName } from './rules.js';
@@ -48,7 +49,7 @@ export class ChatEvents {
         conversation_type: conv.conversation_type,
         status: conv.status,
         created_at: conv.created_at.toISOString(),
-        last_message_preview: first.content.slice(0, 255),
+        last_message_preview: truncateCodePoints(first.content, 255),
         last_message_at: new Date(first.created_at).toISOString(),
       },
     });

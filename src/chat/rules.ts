@@ -2,6 +2,7 @@
 import type { Department } from '../directory/departments.js';
 import type { GuestStatus, User } from '../directory/model.js';
 import { effectiveDepartments, isChatStaff } from '../directory/roles.js';
+import { truncateCodePoints } from '../protocol/text.js';
 import { DELIVERY_STATUSES, type ConversationType, type DeliveryStatus, type MessageType } from './model.js';
 
 /** Conversation type follows the guest (DESIGN §6). */
@@ -51,11 +52,13 @@ export function staffName(u: Pick<User, 'first_name' | 'last_name' | 'username'>
   return full || u.username;
 }
 
-/** Preview of a message in the conversation list (at most 255 characters). */
+const PREVIEW_MAX = 255;
+
+/** Preview of a message in the conversation list: at most 255 code points (an emoji is never split). */
 export function previewOf(m: { message_type: MessageType; content: string; media_filename?: string | null }): string {
-  if (m.message_type === 'text' || m.message_type === 'system') return m.content.slice(0, 255);
+  if (m.message_type === 'text' || m.message_type === 'system') return truncateCodePoints(m.content, PREVIEW_MAX);
   const label = `[${m.message_type.toUpperCase()}] ${m.media_filename ?? ''}`.trim();
-  return (m.content && m.content !== m.media_filename ? `${label} ${m.content}` : label).slice(0, 255);
+  return truncateCodePoints(m.content && m.content !== m.media_filename ? `${label} ${m.content}` : label, PREVIEW_MAX);
 }
 
 /** The statuses a message may be in for a move to `to` to be allowed (null: never sent yet). */

@@ -3,10 +3,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MEDIA_TYPES } from '../chat/model.js';
 import { ValidationError } from './errors.js';
+import { truncateCodePoints } from './text.js';
 import { problems } from './validate.js';
 
 const strict = { additionalProperties: false } as const;
 const ConversationId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'a conversation id' });
+const MessageId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'a message id' });
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'a message seq' });
 const frame = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ...props }, strict);
 
@@ -22,13 +25,13 @@ export const InboundFrames = {
   typing: frame('typing', { conversation_id: ConversationId, is_typing: Type.Optional(Type.Boolean()) }),
   mark_read: frame('mark_read', {
     conversation_id: ConversationId,
-    message_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000 })),
+    message_ids: Type.Optional(Type.Array(MessageId, { maxItems: 1000 })),
   }),
   subscribe_conversation: frame('subscribe_conversation', { conversation_id: ConversationId }),
   unsubscribe_conversation: frame('unsubscribe_conversation', { conversation_id: ConversationId }),
   close_conversation: frame('close_conversation', { conversation_id: ConversationId }),
   'reopen-temporary': frame('reopen-temporary', { conversation_id: ConversationId }),
-  resume: frame('resume', { conversation_id: ConversationId, since_seq: Type.Integer({ minimum: 0 }) }),
+  resume: frame('resume', { conversation_id: ConversationId, since_seq: Seq }),
   ping: frame('ping', {}),
 } as const;
 
@@ -49,7 +52,9 @@ export function parseInbound(text: string): InboundFrame {
   if (obj['type'] === undefined) obj['type'] = 'text';
   const type = obj['type'];
   if (typeof type !== 'string' || !Object.hasOwn(InboundFrames, type)) {
-    throw new ValidationError(`Invalid message type: ${JSON.stringify(type)}; expected one of ${Object.keys(InboundFrames).join(', ')}`);
+    // Echo at most a short prefix of what was sent: the type may be any JSON value of any size.
+    const shown = truncateCodePoints(JSON.stringify(type) ?? String(type), 40);
+    throw new ValidationError(`Invalid message type: ${shown}; expected one of ${Object.keys(InboundFrames).join(', ')}`);
   }
   if (type === 'text' && typeof obj['content'] === 'string') obj['content'] = obj['content'].trim();
   const schema = InboundFrames[type as InboundType];

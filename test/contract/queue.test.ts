@@ -7,9 +7,12 @@ import { MemoryQueue } from '../../src/jobs/queue-memory.js';
 import { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
 import { PermanentJobError, type DeadLetter, type Job, type JobQueue, type WorkerOptions } from '../../src/jobs/queue.js';
 import { NatsLink } from '../../src/nats/link.js';
+import type { Sql } from '../../src/store/db.js';
+import { insertDeadLetter } from '../../src/store/jobs.js';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
 import { natsPrefix } from '../helpers/app.js';
+import { freshDb } from '../helpers/db.js';
 import { TEST_NATS_URL } from '../helpers/env.js';
 
 const WAIT_MS = 10_000;
@@ -47,27 +50,31 @@ interface Fixture {
   dead: Recorded<DeadLetter>;
 }
 
-function deps() {
+/** persist: also write each dead letter to this database first, as the server does. */
+function deps(persist?: Sql) {
   const metrics = new Registry();
   const dead = new Recorded<DeadLetter>();
   const common = {
     log,
     defaults,
     outcomes: metrics.counter('jobs_processed_total', 'outcomes'),
-    deadLetter: async (rec: DeadLetter) => dead.push(rec),
+    deadLetter: async (rec: DeadLetter) => {
+      if (persist) await insertDeadLetter(persist, rec);
+      dead.push(rec);
+    },
   };
   return { dead, common, depthGauge: metrics.gauge('jobs_queue_depth', 'depth') };
 }
 
-function memoryFixture(t: Test): Fixture {
-  const { dead, common } = deps();
+function memoryFixture(t: Test, persist?: Sql): Fixture {
+  const { dead, common } = deps(persist);
   const queue = new MemoryQueue(common);
   t.teardown(() => queue.stop());
   return { queue, dead };
 }
 
-async function jetstreamFixture(t: Test): Promise<Fixture> {
-  const { dead, common, depthGauge } = deps();
+async function jetstreamFixture(t: Test, persist?: Sql): Promise<Fixture> {
+  const { dead, common, depthGauge } = deps(persist);
   const link = new NatsLink({ servers: [TEST_NATS_URL], name: 'queue-test', log });
   link.start();
   t.ok(await link.ready(WAIT_MS), 'connected to NATS');
@@ -104,7 +111,7 @@ function alwaysFailing(queue: JobQueue, kind: string, error: () => Error): { cal
   return handler;
 }
 
-function suite(t: Test, make: (t: Test) => Fixture | Promise<Fixture>): void {
+function suite(t: Test, make: (t: Test, persist?: Sql) => Fixture | Promise<Fixture>): void {
   t.test('a job is handled once and acknowledged', async (t) => {
     const { queue } = await make(t);
     const seen = new Recorded<Job>();
@@ -148,6 +155,27 @@ function suite(t: Test, make: (t: Test) => Fixture | Promise<Fixture>): void {
     await dead.until((d) => d.length === 1, 'the dead letter');
     t.match(dead.items[0], { jobId: id, deliveries: 1, reason: /permanent: object is gone/ });
     t.equal(handler.calls, 1, 'not retried');
+  });
+
+  t.test('a job whose payload Postgres refuses is dead-lettered, not redelivered forever', async (t) => {
+    const { sql } = await freshDb(t);
+    const { queue, dead } = await make(t, sql);
+    // The handler stores the payload the way a job's side effect would, and Postgres refuses it.
+    const calls = new Recorded<number>();
+    queue.work('unstorable', async (job) => {
+      calls.push(job.deliveries);
+      await sql`select ${sql.json(job.payload as never)}::jsonb`;
+    });
+    const payload = { text: 'bad \u0000 byte', half: 'emoji \ud83d', 'key\u0000': 1, ok: 'caf\u00e9 \u{1F600}' };
+    const { id } = await queue.enqueue('unstorable', payload);
+    await dead.until((d) => d.length === 1, 'the dead letter');
+    t.same(calls.items, [1, 2, 3], 'tried maxDeliveries times');
+    const [row] = await sql<{ job_id: string; payload: unknown; deliveries: number; reason: string }[]>`
+      select job_id, payload, deliveries, reason from job_dead_letters where kind = 'unstorable'`;
+    t.match(row, { job_id: id, deliveries: 3, reason: /failed 3 times; last: .*payload text repaired/ });
+    t.same(row!.payload, { text: 'bad \ufffd byte', half: 'emoji \ufffd', 'key\ufffd': 1, ok: 'caf\u00e9 \u{1F600}' }, 'stored with the bad text replaced');
+    t.equal(await depthBecomes(queue, 'unstorable', 0), 0, 'gone from the queue');
+    t.equal(calls.items.length, 3, 'not delivered again');
   });
 
   t.test('enqueue with the same id twice is a duplicate', async (t) => {

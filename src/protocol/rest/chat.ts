@@ -8,6 +8,7 @@ import { PageQuery } from './paging.js';
 
 const strict = { additionalProperties: false } as const;
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const Seq = (minimum: number) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER });
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 export const GuestWebhookBody = Type.Object(
@@ -65,8 +66,8 @@ export const ConversationListQuery = Type.Object(
 
 export const ConversationDetailQuery = Type.Object(
   {
-    before_seq: Type.Optional(Type.Integer({ minimum: 1 })),
-    since_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+    before_seq: Type.Optional(Seq(1)),
+    since_seq: Type.Optional(Seq(0)),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   },
   strict,

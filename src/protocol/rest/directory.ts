@@ -12,13 +12,18 @@ const literals = <T extends string>(values: readonly T[], description?: string) 
   Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
 const Text = (max: number) => Type.String({ maxLength: max });
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'HH:MM' });
+// Every pattern here must not backtrack: anchored, with bounded quantifiers or with repeated
+// classes that the next token cannot also match (test/unit/validation-cost.test.ts).
+const Time = Type.String({ maxLength: 8, pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'HH:MM' });
 const DateTime = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+  maxLength: 40,
+  // Years 1900–2999: year 0 passes JavaScript's Date but Postgres refuses it.
+  pattern: '^(19|2\\d)\\d{2}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
   description: 'an ISO 8601 date or date-time such as 2026-03-01 or 2026-03-01T14:00:00Z',
 });
-const Email = Type.String({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', description: 'an email address' });
-const HotelId = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'a hotel id (uuid)' });
+// Domain labels cannot contain the dot that separates them, so there is one way to match.
+const Email = Type.String({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$', description: 'an email address' });
+const HotelId = Type.String({ maxLength: 36, pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'a hotel id (uuid)' });
 const Department = Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 5 })], {
   description: 'one department or a list: Reception, Housekeeping, Room Service, Restaurant, Management',
 });
@@ -136,7 +141,7 @@ export const RoomCreate = Type.Object(
 );
 export const RoomPatch = Type.Partial(Type.Omit(RoomCreate, ['hotel_id']), strict);
 export const RoomQuery = Type.Object(
-  { ...PageQuery, floor: Type.Optional(Type.Integer()), status: Type.Optional(literals(ROOM_STATUSES)), hotel: Type.Optional(Type.String({ maxLength: 36 })) },
+  { ...PageQuery, floor: Type.Optional(RoomCreate.properties.floor), status: Type.Optional(literals(ROOM_STATUSES)), hotel: Type.Optional(Type.String({ maxLength: 36 })) },
   strict,
 );
 

@@ -1,13 +1,10 @@
 // Query strings → typed objects, validated like bodies (unknown parameters are refused).
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { validate } from '../../protocol/validate.js';
+import { queryValues, validate } from '../../protocol/validate.js';
 import type { HttpContext } from './context.js';
 
 export function parseQuery<S extends TSchema>(ctx: HttpContext, schema: S): Static<S> {
-  const raw: Record<string, string> = {};
-  for (const [k, v] of ctx.query) raw[k] = v;
-  return validate(schema, Value.Convert(schema, raw), 'query');
+  return validate(schema, queryValues(schema, ctx.query), 'query');
 }
 
 /**

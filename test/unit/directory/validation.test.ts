@@ -1,7 +1,8 @@
 // Issue 3 — the directory's typebox schemas: every bad field named (nested ones with a dotted
 // path), unknown fields refused, and query strings converted and checked.
 import t from 'tap';
-import { ValidationError } from '../../../src/protocol/errors.js';
+import { parseId } from '../../../src/directory/scope.js';
+import { NotFoundError, ValidationError } from '../../../src/protocol/errors.js';
 import { LoginBody, RefreshBody } from '../../../src/protocol/rest/auth.js';
 import { GuestCreate, HotelCreate, HotelPatch, RoomQuery, StayCreate, UserCreate, UserPatch } from '../../../src/protocol/rest/directory.js';
 import { pageBody, pageParams } from '../../../src/protocol/rest/paging.js';
@@ -65,4 +66,12 @@ t.test('paging helpers', async (t) => {
   const only = pageBody(new URL('http://h/api/rooms/'), pageParams({}), 0, []);
   t.same(only, { count: 0, next: null, previous: null, results: [] });
   t.same(names(RoomQuery, { page_size: 101 }), ['page_size']);
+});
+
+t.test('path ids: digits within the safe range, anything else cannot exist (404)', async (t) => {
+  t.equal(parseId('42', 'Room'), 42);
+  t.equal(parseId('999999999999999', 'Room'), 999_999_999_999_999);
+  for (const bad of ['0', '-1', '1e20', '1.5', '0x10', ' 7', '', '9'.repeat(16), '1'.repeat(400), '7\u0000', '\ud83d']) {
+    t.throws(() => parseId(bad, 'Room'), NotFoundError, JSON.stringify(bad));
+  }
 });
