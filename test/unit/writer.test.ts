@@ -157,3 +157,13 @@ t.test('a duplicate provider id in the middle of a batch: null at its position, 
   const byContent = new Map(ids.map((m) => [m.content, m.id]));
   t.same(results.map((r) => r?.id ?? null), [byContent.get('b1'), byContent.get('a2'), null, byContent.get('b2'), byContent.get('a3')], 'each answer is the row at its own position');
 });
+
+// Today a provider id twice in one statement violates messages_provider_message_id and fails the
+// whole batch, innocent rows of other conversations included. Kept as todo until the writer
+// isolates data errors (issue 12).
+t.test('the same new provider id twice in one batch: the first is stored, the copy answers null, the others are stored', { todo: 'a repeated provider id inside one batch fails the whole batch' }, async (t) => {
+  const [c1, c2] = [await conversation(1), await conversation(2)];
+  const { w } = writer(sql);
+  const results = await w.append([row(c1, 'first', 'wamid.TWICE'), row(c2, 'innocent'), row(c1, 'copy', 'wamid.TWICE')]);
+  t.same(results.map((r) => r && r.conversation_id), [c1, c2, null]);
+});
