@@ -14,7 +14,7 @@ import { freshDb } from '../helpers/db.js';
 
 const { sql } = await freshDb(t);
 const num = numberFactory();
-const hotel = await seedHotel(sql, { staff: [], guests: [1, 2, 3, 4, 5, 6].map((n) => ({ number: num(n), name: `Writer Guest ${n}` })) });
+const hotel = await seedHotel(sql, { staff: [], guests: [1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ number: num(n), name: `Writer Guest ${n}` })) });
 
 async function conversation(n: number): Promise<number> {
   const [c] = await sql<{ id: number }[]>`
@@ -162,7 +162,7 @@ t.test('a duplicate provider id in the middle of a batch: null at its position, 
 // whole batch, innocent rows of other conversations included. Kept as todo until the writer
 // isolates data errors (issue 12).
 t.test('the same new provider id twice in one batch: the first is stored, the copy answers null, the others are stored', { todo: 'a repeated provider id inside one batch fails the whole batch' }, async (t) => {
-  const [c1, c2] = [await conversation(1), await conversation(2)];
+  const [c1, c2] = [await conversation(7), await conversation(8)];
   const { w } = writer(sql);
   const results = await w.append([row(c1, 'first', 'wamid.TWICE'), row(c2, 'innocent'), row(c1, 'copy', 'wamid.TWICE')]);
   t.same(results.map((r) => r && r.conversation_id), [c1, c2, null]);
