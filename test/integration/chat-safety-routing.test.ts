@@ -77,7 +77,7 @@ for (const c of cases) {
     const id = ids[0]!;
     t.equal(ids[1], id, 'both messages in one conversation');
     const sentinelId = await sentinel();
-    const [deskFrames, hkFrames, otherFrames] = [desk, housekeeping, otherHotel].map((ws, i) => traffic(ws, marks[i]!));
+    const [deskFrames, hkFrames, otherFrames] = [traffic(desk, marks[0]!), traffic(housekeeping, marks[1]!), traffic(otherHotel, marks[2]!)];
     const deskAbout = deskFrames.filter((f) => aboutConversation(f) === id).map((f) => `${f.type}${f.type === 'message' ? ` ${f.data.seq}` : ''}`);
     if (c.broadcast) {
       t.same(deskAbout.sort(), ['message 1', 'message 2', 'new_conversation'], 'the department socket got both messages and the announcement');
