@@ -73,11 +73,20 @@ t.test('staff on every node get a message posted to any node, once and in seq or
 
 t.test('a node subscribes to a department only while it has sockets there', async (t) => {
   const before = await B.metric('fanout_subjects');
-  const ws = await staffWs(B, 'hk');
+  const first = await staffWs(B, 'hk');
   await until(async () => (await B.metric('fanout_subjects')) === before + 1, 'the housekeeping subscription');
-  ws.close();
-  await until(async () => (await B.metric('fanout_subjects')) === before, 'the subscription to be dropped');
-  t.pass('subscribed on the first socket, unsubscribed after the last');
+  // A second socket of the department shares the subscription; closing one of two keeps it.
+  const second = await staffWs(B, 'hk');
+  second.send({ type: 'ping' });
+  await second.next((f) => f.type === 'pong');
+  t.equal(await B.metric('fanout_subjects'), before + 1, 'one subscription for two sockets');
+  first.close();
+  await first.waitClose();
+  second.send({ type: 'ping' });
+  await second.next((f) => f.type === 'pong');
+  t.equal(await B.metric('fanout_subjects'), before + 1, 'kept while a socket remains');
+  second.close();
+  await until(async () => (await B.metric('fanout_subjects')) === before, 'the subscription to be dropped after the last socket');
 });
 
 t.test('a NATS restart during traffic loses nothing', async (t) => {
@@ -129,7 +138,28 @@ t.test('kill -9 of a node: queued webhooks are redelivered, clients resume elsew
     select count(*)::int as n, count(distinct provider_message_id)::int as d from messages where provider_message_id like 'kill-%'`) as unknown as [{ n: number; d: number }];
   t.equal(n, total, 'every webhook stored');
   t.equal(d, total, 'none stored twice');
-  await watcher.next((f) => f.type === 'user_status' && f.data.type === 'user_disconnected' && f.data.user_id === h.staff['rc']!.id, 20_000).catch(() => null);
+
+  // Presence: node C never said goodbye; its rows expire (PRESENCE_TTL_S) on a cron tick of a
+  // live node. rc is still connected on node B, so that expiry announces nothing; once rc's
+  // last socket closes, the department hears it exactly once.
+  const rc = h.staff['rc']!.id;
+  await until(
+    async () => (await sql<{ n: number }[]>`select count(*)::int as n from presence where node_id = 'node-c'`)[0]!.n === 0,
+    "node C's presence rows to expire",
+    30_000,
+  );
+  const [onB] = await sql<{ n: number }[]>`select count(*)::int as n from presence where node_id = 'node-b' and user_id = ${rc}`;
+  t.equal(onB!.n, 1, 'rc is still present through node B');
+  const from = watcher.frames.length;
+  again.close();
+  const gone = await watcher.next((f) => f.type === 'user_status' && f.data.type === 'user_disconnected' && f.data.user_id === rc, 20_000);
+  t.match(gone.data, { department: 'Reception', user_id: rc });
+  const sentinel = await webhook(A.base, { whatsapp_number: num(3), message: 'after rc left', department: 'Reception', provider_message_id: 'kill-sentinel' });
+  t.equal(sentinel.status, 202);
+  await watcher.next((f) => f.type === 'message' && f.data.content === 'after rc left', 20_000);
+  const disconnects = watcher.frames.filter((f) => f.type === 'user_status' && f.data.type === 'user_disconnected' && f.data.user_id === rc);
+  t.equal(disconnects.length, 1, 'announced once: not by the expiry of node C while rc was on node B');
+  t.ok(watcher.frames.indexOf(disconnects[0]!) >= from, 'and only after the last socket closed');
 });
 
 t.test('cron ticks run once across the cluster', async (t) => {

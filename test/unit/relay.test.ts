@@ -10,7 +10,9 @@ import { Registry } from '../../src/obs/metrics.js';
 const log = createLogger({ level: 'silent', nodeId: 'test' });
 const dec = new TextDecoder();
 
-function setup(stored: Map<number, number[]> = new Map()) {
+type FetchRange = (c: number, from: number, to: number) => Promise<Array<{ seq: number; frame: Uint8Array }>>;
+
+function setup(stored: Map<number, number[]> = new Map(), fetchRange?: FetchRange) {
   const broker = new MemoryBroker(log);
   const delivered: Array<{ topic: string; text: string }> = [];
   const fetches: Array<[number, number, number]> = [];
@@ -20,6 +22,7 @@ function setup(stored: Map<number, number[]> = new Map()) {
     publishLocal: (topic, frame) => delivered.push({ topic, text: dec.decode(frame) }),
     fetchRange: async (c, from, to) => {
       fetches.push([c, from, to]);
+      if (fetchRange) return fetchRange(c, from, to);
       return (stored.get(c) ?? []).filter((s) => s >= from && s <= to).map((seq) => ({ seq, frame: new TextEncoder().encode(`repaired ${seq}`) }));
     },
     lastSeqs: async (ids) => new Map(ids.map((id) => [id, Math.max(0, ...(stored.get(id) ?? [0]))])),
@@ -101,4 +104,62 @@ t.test('resync after a reconnect catches up from the store', async (t) => {
   await relay.resync();
   await flush();
   t.same(delivered.map((d) => d.text), ['{"type":"message","seq":1}', 'repaired 2', 'repaired 3']);
+});
+
+t.test('release forgets the gates: after a re-acquire the next event is delivered as it comes', async (t) => {
+  const { broker, relay, delivered, fetches, msg, flush } = setup(new Map([[3, [1, 2, 3, 4, 5, 6]]]));
+  relay.acquire('s');
+  broker.publish('s', msg(3, 1));
+  broker.publish('s', msg(3, 2));
+  await flush();
+  relay.release('s');
+  broker.publish('s', msg(3, 3)); // nobody here wants it: not delivered, not remembered
+  broker.publish('s', msg(3, 4));
+  await flush();
+  relay.acquire('s');
+  broker.publish('s', msg(3, 5));
+  await flush();
+  await flush();
+  t.same(fetches, [], 'no repair of what was missed while nobody listened (sockets resume themselves)');
+  t.same(delivered.map((d) => JSON.parse(d.text).seq), [1, 2, 5]);
+  broker.publish('s', msg(3, 5));
+  await flush();
+  t.equal(delivered.length, 3, 'the new gate still drops duplicates');
+});
+
+t.test('release of one subject keeps the gates of the others', async (t) => {
+  const { broker, relay, delivered, fetches, msg, flush } = setup(new Map([[4, [1, 2, 3]]]));
+  relay.acquire('dept');
+  relay.acquire('conv');
+  broker.publish('dept', msg(4, 1));
+  broker.publish('conv', msg(4, 1));
+  await flush();
+  relay.release('conv');
+  broker.publish('dept', msg(4, 1)); // a duplicate on the subject still held
+  broker.publish('dept', msg(4, 2));
+  await flush();
+  t.same(delivered.map((d) => `${d.topic}:${JSON.parse(d.text).seq}`), ['dept:1', 'conv:1', 'dept:2']);
+  t.same(fetches, []);
+});
+
+t.test('a failed range fetch is retried; the held events follow in order, once', async (t) => {
+  const stored = [1, 2, 3, 4];
+  let failures = 1;
+  let fetchedOnce!: () => void;
+  const fetched = new Promise<void>((r) => (fetchedOnce = r));
+  const { broker, relay, delivered, fetches, msg, flush } = setup(new Map(), async (_c, from, to) => {
+    if (failures-- > 0) throw new Error('database unavailable');
+    fetchedOnce();
+    return stored.filter((s) => s >= from && s <= to).map((seq) => ({ seq, frame: new TextEncoder().encode(`repaired ${seq}`) }));
+  });
+  relay.acquire('s');
+  broker.publish('s', msg(5, 1));
+  await flush();
+  broker.publish('s', msg(5, 4)); // 2 and 3 lost
+  broker.publish('s', msg(5, 4));
+  await flush();
+  await fetched;
+  await flush();
+  t.same(fetches, [[5, 2, 3], [5, 2, 3]], 'the same range is asked again after the failure');
+  t.same(delivered.map((d) => d.text), ['{"type":"message","seq":1}', 'repaired 2', 'repaired 3', '{"type":"message","seq":4}']);
 });

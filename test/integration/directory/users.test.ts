@@ -123,7 +123,9 @@ t.test('staff accounts and departments', async (t) => {
       password: 'lookalike-password',
       user_type: 'receptionist',
     });
-    t.ok([201, 400, 409].includes(lookalike.status), `the look-alike username is ${lookalike.status === 201 ? 'accepted' : 'refused'}`);
+    t.equal(lookalike.status, 409, `a username that is another account's email is a conflict: ${JSON.stringify(lookalike.body)}`);
+    t.equal(lookalike.body.details?.field, 'username', 'naming username');
+    t.same(await w.sql`select id from users where lower(username) = 'victim.person@corp.example'`, [], 'no such account was made');
     const r = await w.anon.post('/api/login/', { username: 'victim.person@corp.example', password: PASSWORD });
     t.equal(r.status, 200, 'the victim still signs in with their email');
     if (r.status === 200) t.equal(r.body.user.id, victim.id, 'as themselves');
