@@ -24,6 +24,7 @@ const text = fc.oneof(hostileString(MAX_BODY / 8), fc.constantFrom('hello', 'ðŸ˜
 
 const guestWebhook = fc.record(
   {
+    channel: maybe(fc.constantFrom(w.channel, 'no-such-channel', `${w.channel}\u0000`)),
     whatsapp_number: maybe(fc.constantFrom(w.guest.number, '+15550009999', w.guest.number.replace('+', ''), `${w.guest.number}\u0000`)),
     message: maybe(text),
     message_type: maybe(fc.constantFrom('text', ...MEDIA_TYPES)),
@@ -34,7 +35,7 @@ const guestWebhook = fc.record(
     media_id: maybe(fc.string({ minLength: 1, maxLength: 20 })),
     media_filename: maybe(text),
   },
-  { requiredKeys: ['whatsapp_number', 'message'] },
+  { requiredKeys: ['channel', 'whatsapp_number', 'message'] },
 ).map((o) => JSON.stringify(o));
 
 const providerStatus = fc.record(
@@ -48,9 +49,9 @@ const providerStatus = fc.record(
 
 const anyBody = fc.oneof(hostileBody(MAX_BODY), deepNesting);
 
-const valid = { whatsapp_number: w.guest.number, message: 'ok', department: 'Reception' };
+const valid = { channel: w.channel, whatsapp_number: w.guest.number, message: 'ok', department: 'Reception' };
 const withField = (base: object) => (k: string, v: string) => JSON.stringify({ ...base, [k]: v });
-const webhookExamples = ['message', 'media_filename', 'provider_message_id', 'department', 'whatsapp_number']
+const webhookExamples = ['channel', 'message', 'media_filename', 'provider_message_id', 'department', 'whatsapp_number']
   .flatMap((k) => ['a\u0000b', 'x\ud800'].map((v) => withField(valid)(k, v)))
   .concat(withField(valid)('message', `${'a'.repeat(254)}ðŸ˜€ tail`), JSON.stringify({ ...valid, conversation_id: 1e20 }), JSON.stringify({ ...valid, conversation_id: 2 ** 63 }));
 const statusExamples = ['provider_message_id', 'error'].flatMap((k) => ['a\u0000b', 'x\ud800'].map((v) => withField({ provider_message_id: 'p1', status: 'read' })(k, v)));

@@ -142,6 +142,8 @@ export async function assertAlive(t: Test, app: TestApp, guard: { crashes: strin
 
 export interface FuzzWorld {
   hotelId: string;
+  /** The hotel's relay channel: webhooks name it to reach this hotel. */
+  channel: string;
   tokens: Record<'platform_admin' | 'hotel_admin' | 'manager' | 'receptionist' | 'department_staff' | 'other_staff', string>;
   userIds: number[];
   guest: { id: number; number: string; token: string };
@@ -175,7 +177,7 @@ export async function seedWorld(app: TestApp, sql: Sql): Promise<FuzzWorld> {
   const g = h.guests[num(1)]!;
   const conversationIds: number[] = [];
   for (const department of ['Reception', 'Housekeeping']) {
-    const raw = JSON.stringify({ whatsapp_number: g.number, message: `hello ${department}`, department });
+    const raw = JSON.stringify({ channel: h.channel, whatsapp_number: g.number, message: `hello ${department}`, department });
     const r: HttpResult = await request(app.base, 'POST', '/api/chat/guest-webhook/', { raw, headers: webhookHeaders(raw) });
     if (r.status >= 300) throw new Error(`seed webhook: ${r.status} ${JSON.stringify(r.body)}`);
     conversationIds.push(Number(r.body.conversation_id));
@@ -184,5 +186,5 @@ export async function seedWorld(app: TestApp, sql: Sql): Promise<FuzzWorld> {
   const stays = await sql<{ id: number }[]>`select id from stays where hotel_id = ${h.hotelId}`;
   const userIds = roles.map((r) => r.id);
   const ids = [h.hotelId, ...userIds, ...Object.values(h.guests).map((x) => x.id), ...conversationIds, ...rooms.map((r) => r.id), ...stays.map((s) => s.id)].map(String);
-  return { hotelId: h.hotelId, tokens, userIds, guest: { ...g, token: await guestToken(g.id, g.number) }, conversationIds, ids };
+  return { hotelId: h.hotelId, channel: h.channel, tokens, userIds, guest: { ...g, token: await guestToken(g.id, g.number) }, conversationIds, ids };
 }
