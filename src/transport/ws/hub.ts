@@ -40,10 +40,15 @@ export interface SocketAdmission {
   /** 0 when the client at `ip` may upgrade now, else the seconds to wait. */
   admitUpgrade(ip: string): number;
   /** Takes a slot of the socket's owner; false when all are taken. Sets `s.slot`. */
-  reserve(s: SocketState): boolean;
+  reserve(s: SocketState, mark?: number): boolean;
   /** Gives the slot back (once; a socket without one is ignored). */
   release(s: SocketState): void;
+  /** A mark taken before the upgrade's authorisation reads the database (see `reserve`). */
+  mark(): number;
 }
+
+/** How long a user's or hotel's change is remembered for upgrades authorised before it. */
+const CHANGE_MEMORY_MS = 60_000;
 
 export class SocketHub implements SocketAdmission {
   private sockets = new Set<WebSocket<SocketState>>();
@@ -52,6 +57,14 @@ export class SocketHub implements SocketAdmission {
   /** Slots held per owner (`kind:id`): upgraded sockets that have not closed yet. */
   private slots = new Map<string, number>();
   private readonly upgrades: KeyedRateLimiter;
+  /**
+   * Closes that happened while upgrades were being authorised. An upgrade that read the user
+   * before a change (mark < change) must not open with the old rights: `reserve` turns it into a
+   * refusal with the change's code. Sockets reserved but not open yet are in `opening`.
+   */
+  private clock = 0;
+  private changes = new Map<string, { at: number; mark: number; code: CloseCode }>();
+  private opening = new Set<SocketState>();
 
   constructor(
     private readonly app: TemplatedApp,
@@ -65,7 +78,37 @@ export class SocketHub implements SocketAdmission {
     return this.upgrades.take(ip);
   }
 
-  reserve(s: SocketState): boolean {
+  mark(): number {
+    return this.clock;
+  }
+
+  /** Remembers a close of `key` for upgrades still being authorised. */
+  private changed(key: string, code: CloseCode): void {
+    const now = Date.now();
+    for (const [k, c] of this.changes) {
+      if (now - c.at < CHANGE_MEMORY_MS && this.changes.size < 100_000) break;
+      this.changes.delete(k);
+    }
+    this.changes.delete(key);
+    this.changes.set(key, { at: now, mark: ++this.clock, code });
+  }
+
+  /** The close an upgrade authorised at `mark` missed, if any. */
+  private missed(s: SocketState, mark: number): CloseCode | null {
+    for (const key of [`${s.kind}:${s.userId}`, `hotel:${s.hotelId}`]) {
+      const c = this.changes.get(key);
+      if (c && c.mark > mark) return c.code;
+    }
+    return null;
+  }
+
+  /**
+   * Takes a slot for a socket authorised at `mark`. A socket whose owner changed since (or
+   * changes before it opens) is admitted only to be closed with that change's code at open.
+   */
+  reserve(s: SocketState, mark = this.clock): boolean {
+    s.refusal ??= this.missed(s, mark);
+    this.opening.add(s);
     if (s.slot) return true;
     const key = `${s.kind}:${s.userId}`;
     const held = this.slots.get(key) ?? 0;
@@ -76,6 +119,7 @@ export class SocketHub implements SocketAdmission {
   }
 
   release(s: SocketState): void {
+    this.opening.delete(s);
     if (!s.slot) return;
     s.slot = false;
     const key = `${s.kind}:${s.userId}`;
@@ -98,6 +142,7 @@ export class SocketHub implements SocketAdmission {
   }
 
   add(ws: WebSocket<SocketState>): void {
+    this.opening.delete(ws.getUserData());
     this.sockets.add(ws);
   }
 
@@ -156,6 +201,8 @@ export class SocketHub implements SocketAdmission {
   }
 
   closeUser(userId: number, code: CloseCode): number {
+    this.changed(`staff:${userId}`, code);
+    for (const s of this.opening) if (s.kind === 'staff' && s.userId === userId) s.refusal ??= code;
     let n = 0;
     for (const ws of this.sockets) {
       const s = ws.getUserData();
@@ -169,6 +216,8 @@ export class SocketHub implements SocketAdmission {
 
   /** Every socket of a hotel (staff and guests): the hotel was deactivated. */
   closeHotel(hotelId: string, code: CloseCode): number {
+    this.changed(`hotel:${hotelId}`, code);
+    for (const s of this.opening) if (s.hotelId === hotelId) s.refusal ??= code;
     let n = 0;
     for (const ws of this.sockets) {
       const s = ws.getUserData();

@@ -81,12 +81,15 @@ export function upgradeHandler<T extends SocketState>(deps: UpgradeDeps, admissi
       deps.log.debug({ url: safeUrl(r.url), ip: r.ip }, 'socket upgrade rate limited');
       return refuse(429, `too many socket upgrades from this address; retry in ${retry} s`, { 'retry-after': String(retry) });
     }
+    // Taken before authorisation reads the user: a revocation or rights change that lands while
+    // it runs still reaches this socket (see SocketHub.reserve).
+    const mark = admission.mark();
     return authorize(r).then(
       (userData) => {
         if (ex.aborted) return;
         // Over the cap the socket is still opened, only to be closed at once with a code a
         // browser can read (a refused handshake is an anonymous 1006 there).
-        if (!admission.reserve(userData)) userData.refusal = CloseCodes.TOO_MANY_SOCKETS;
+        if (!admission.reserve(userData, mark)) userData.refusal = CloseCodes.TOO_MANY_SOCKETS;
         let upgraded = false;
         try {
           upgraded = ex.upgrade(userData, key, offered.answer, extensions, context);
