@@ -109,3 +109,14 @@ export class WsClient {
     this.ws.close();
   }
 }
+
+/** The HTTP status an upgrade to `url` gets: 101 when a socket opened (it is closed again). */
+export async function upgradeStatus(url: string): Promise<number> {
+  try {
+    const ws = await WsClient.connect(url);
+    ws.close();
+    return 101;
+  } catch (err) {
+    return (err as { status?: number }).status ?? -1;
+  }
+}

@@ -100,7 +100,9 @@ t.test('a NATS restart during traffic loses nothing', async (t) => {
   const refused = await webhook(A.base, { whatsapp_number: num(2), message: 'during outage', department: 'Reception', provider_message_id: 'out-x' });
   t.equal(refused.status, 503);
   await nats.start();
-  await until(async () => (await fetch(`${A.base}/readyz`)).status === 200 && (await fetch(`${B.base}/readyz`)).status === 200, 'nodes to reconnect');
+  // Every node the webhooks below go to must be back on JetStream, not only A and B.
+  const ready = async () => (await Promise.all(nodes.map((n) => fetch(`${n.base}/readyz`)))).every((r) => r.status === 200);
+  await until(ready, 'every node to reconnect');
   for (let i = 1; i <= 10; i++) {
     const r = await webhook(nodes[i % 3]!.base, { whatsapp_number: num(2), message: `after ${i}`, department: 'Reception', provider_message_id: `out-${i}` });
     t.equal(r.status, 202);

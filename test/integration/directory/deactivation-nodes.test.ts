@@ -8,7 +8,7 @@ import { startApp, natsPrefix } from '../../helpers/app.js';
 import { createHotel, createStaff, expectStatus, startDirectory } from '../../helpers/directory-fixtures.js';
 import { TEST_NATS_URL } from '../../helpers/env.js';
 import { request } from '../../helpers/http.js';
-import { WsClient } from '../../helpers/ws.js';
+import { upgradeStatus, WsClient } from '../../helpers/ws.js';
 
 const TTL_MS = 1500;
 
@@ -19,16 +19,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
     await new Promise((r) => setTimeout(r, stepMs));
   }
   throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
-
-async function upgradeStatus(url: string): Promise<number> {
-  try {
-    const ws = await WsClient.connect(url);
-    ws.close();
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? -1;
-  }
 }
 
 t.test('deactivation across two nodes', async (t) => {

@@ -14,21 +14,11 @@ import { natsPrefix, startApp, testEnv } from '../../helpers/app.js';
 import { createHotel, createStaff, expectStatus, login, startDirectory, type Session } from '../../helpers/directory-fixtures.js';
 import { TEST_NATS_URL } from '../../helpers/env.js';
 import { request } from '../../helpers/http.js';
-import { WsClient } from '../../helpers/ws.js';
+import { upgradeStatus, WsClient } from '../../helpers/ws.js';
 
 const LONG_TTL_MS = '600000';
 const CLOSE_WITHIN_MS = 5000;
 const tokens = new TokenService(loadConfig(testEnv()).auth);
-
-async function upgradeStatus(url: string): Promise<number> {
-  try {
-    const ws = await WsClient.connect(url);
-    ws.close();
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? -1;
-  }
-}
 
 t.test('sessions across two nodes', async (t) => {
   const nats = { NATS_URL: TEST_NATS_URL, NATS_PREFIX: natsPrefix(), USER_CACHE_TTL_MS: LONG_TTL_MS };
