@@ -14,7 +14,7 @@ export interface Database {
   /** Resolves once migrated (or never, if the database never comes up). */
   whenMigrated(): Promise<void>;
   healthy(): Promise<boolean>;
-  stop(): Promise<void>;
+  stop(leftMs?: number): Promise<void>;
 }
 
 export async function openDatabase(cfg: Config['db'], nodeId: string, log: Logger): Promise<Database> {
@@ -58,9 +58,11 @@ export async function openDatabase(cfg: Config['db'], nodeId: string, log: Logge
     migrated: () => done,
     whenMigrated: () => whenMigrated,
     healthy: async () => done && (await ping(sql)),
-    stop: async () => {
+    stop: async (leftMs = 5000) => {
       stopped = true;
-      await sql.end({ timeout: 5 });
+      // Queries still queued (e.g. a retry while the database is unreachable) get until just
+      // before the shutdown deadline, then their connections are closed.
+      await sql.end({ timeout: Math.max(0.1, Math.min(5, (leftMs - 500) / 1000)) });
       if (embedded) await embedded.stop();
     },
   };

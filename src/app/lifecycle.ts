@@ -3,10 +3,11 @@
 import type { Logger } from '../obs/log.js';
 
 export class Lifecycle {
-  private hooks: Array<{ name: string; stop: () => Promise<void> | void }> = [];
+  private hooks: Array<{ name: string; stop: (leftMs: number) => Promise<void> | void }> = [];
   private stopping: Promise<boolean> | null = null;
 
-  add(name: string, stop: () => Promise<void> | void): void {
+  /** `stop` is told how much of the shared deadline is left, to bound its own waits by it. */
+  add(name: string, stop: (leftMs: number) => Promise<void> | void): void {
     this.hooks.push({ name, stop });
   }
 
@@ -29,7 +30,7 @@ export class Lifecycle {
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         Promise.resolve()
-          .then(stop)
+          .then(() => stop(left))
           .then(() => 'ok' as const, (err) => {
             log.error({ part: name, err }, 'stop failed');
             return 'failed' as const;

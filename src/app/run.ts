@@ -59,7 +59,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     life.add('cpu pool', () => cpu.stop());
 
     const db = await openDatabase(config.db, config.nodeId, log);
-    life.add('database', () => db.stop());
+    life.add('database', (left) => db.stop(left));
 
     const bus = openBus({ nats: config.nats, jobs: config.jobs, nodeId: config.nodeId, log, metrics, sql: db.sql });
     life.add('bus', () => bus.stop());

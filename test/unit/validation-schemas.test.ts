@@ -135,7 +135,7 @@ t.test('integers beyond the safe range are refused, in bodies, queries and frame
   t.same(Object.keys(problems(InboundFrames.mark_read, { type: 'mark_read', conversation_id: 1, message_ids: [1e20] }, 'frame')), ['message_ids.0']);
   t.same(Object.keys(problems(chat.ConversationDetailQuery, { before_seq: 1e20, since_seq: 2 ** 53 }, 'query')), ['before_seq', 'since_seq']);
   t.same(Object.keys(problems(directory.RoomQuery, { floor: 1e20 }, 'query')), ['floor']);
-  t.same(Object.keys(problems(chat.GuestWebhookBody, { whatsapp_number: '+4420794609', message: 'x', conversation_id: 1e20 })), ['conversation_id']);
+  t.same(Object.keys(problems(chat.GuestWebhookBody, { channel: 'relay-1', whatsapp_number: '+4420794609', message: 'x', conversation_id: 1e20 })), ['conversation_id']);
   t.same(Object.keys(problems(directory.StayCreate, { check_in_date: '0000-01-01', check_out_date: '10000-01-01' })), ['check_in_date', 'check_out_date'], 'years Postgres refuses');
   t.same(problems(directory.StayCreate, { check_in_date: '2026-03-01', check_out_date: '2026-03-04T11:00:00+05:30' }), {});
 });
@@ -175,5 +175,5 @@ t.test('the text rule holds for every string field of every schema', async (t) =
   }, 'nested fields too');
   t.same(problems(directory.UserPatch, { department: ['Reception', 'Room\u0000'] }), { 'department.1': 'must not contain NUL characters (\\u0000)' }, 'array items too');
   t.same(problems(directory.GuestQuery, { search: '\u0000' }, 'query'), { search: 'must not contain NUL characters (\\u0000)' }, 'query strings too');
-  t.same(problems(chat.GuestWebhookBody, { whatsapp_number: '+4420794609', message: 'hi \ud83d\ude00 there' }), {}, 'a paired emoji is fine');
+  t.same(problems(chat.GuestWebhookBody, { channel: 'relay-1', whatsapp_number: '+4420794609', message: 'hi \ud83d\ude00 there' }), {}, 'a paired emoji is fine');
 });

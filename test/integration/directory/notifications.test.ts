@@ -100,7 +100,7 @@ t.test('notifications', async (t) => {
     t.equal(r.body.count, 3);
     t.equal(r.body.results.length, 2);
     t.type(r.body.next, 'string');
-    const next = await fetch(r.body.next, { headers: { authorization: `Bearer ${H.staff.manager.access}` } });
+    const next = await fetch(new URL(r.body.next, w.app.base), { headers: { authorization: `Bearer ${H.staff.manager.access}` } });
     const page2 = (await next.json()) as any;
     t.equal(page2.results.length, 1);
     t.type(page2.previous, 'string');
