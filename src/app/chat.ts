@@ -26,6 +26,8 @@ import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
 import type { Sql } from '../store/db.js';
 import { guestContextsAt } from '../store/guests.js';
 import { conversationFacts, lastSeqs } from '../store/conversations.js';
+import { appendMessages } from '../store/messages.js';
+import { presenceChanges } from '../store/presence.js';
 import type { Bus } from './bus.js';
 
 export interface ChatParts {
@@ -69,7 +71,7 @@ export function buildChat(p: ChatParts) {
   const stats = actorStats(metrics, log);
 
   const writer = new MessageWriter({
-    sql,
+    insert: (rows) => appendMessages(sql, rows),
     log,
     batchMax: config.actors.writeBatchMax,
     maxInFlight: config.actors.writeConcurrency,
@@ -138,7 +140,7 @@ export function buildChat(p: ChatParts) {
       const [hotelId, name] = [key.slice(0, 36), key.slice(37)];
       const d = canonicalDepartment(name);
       if (!d) throw new Error(`bad department key ${key}`);
-      return new DepartmentActor(hotelId, d, { sql, relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
+      return new DepartmentActor(hotelId, d, { presence: (change) => presenceChanges(sql, change), relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
     },
     config.actors.idleMs,
   );
