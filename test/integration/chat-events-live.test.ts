@@ -135,12 +135,25 @@ t.test('the orphan sweep never deletes an object a message references, however o
     insert into messages (conversation_id, seq, sender_type, message_type, content, media_key)
     values (${conv}, 100, 'staff', 'image', 'f.png', ${used}) returning id`;
   await sql`update media_objects set message_id = null where key = ${used}`;
-  await until(async () => (await sql`select 1 from media_objects where key = ${unused}`).length === 0, 'a sweep run', 20_000);
-  t.notOk(existsSync(path.join(mediaDir, unused)), 'the unused object is gone: the sweep ran');
+  // The row goes first, then the bytes: wait for both.
+  await until(async () => (await sql`select 1 from media_objects where key = ${unused}`).length === 0 && !existsSync(path.join(mediaDir, unused)), 'a sweep run', 20_000);
+  t.pass('the unused object is gone: the sweep ran');
   t.equal((await sql`select 1 from media_objects where key = ${used}`).length, 1, 'the referenced object keeps its row');
   t.ok(existsSync(path.join(mediaDir, used)), 'and its bytes');
   t.equal((await sql`select media_key from messages where id = ${m!.id}`)[0]!['media_key'], used, 'the message still points at it');
 
   // An upload forgotten by the sweep cannot be attached afterwards: the insert is refused.
   await t.rejects(sql`insert into messages (conversation_id, seq, sender_type, message_type, content, media_key) values (${conv}, 101, 'staff', 'image', 'g', ${unused})`, { code: '23503' });
+});
+
+t.test('reading a conversation writes nothing; the reader joins on the first read it marks', async (t) => {
+  const conv = await conversationOf(1, 'is breakfast included?');
+  const participants = async () => (await sql`select staff_id from conversation_participants where conversation_id = ${conv} and staff_id = ${h.staff['ev_mate']!.id}`).length;
+  const detail = await request(app.base, 'GET', `/api/chat/conversations/${conv}/`, { token: mate });
+  t.equal(detail.status, 200);
+  t.ok(detail.body.conversation.unread_count > 0, 'unread for this staff member');
+  t.equal(await participants(), 0, 'GET wrote no participant row');
+  t.equal((await post('/api/chat/messages/mark-read/', mate, { conversation_id: conv })).status, 200);
+  t.equal(await participants(), 1, 'marking read joins');
+  t.equal((await request(app.base, 'GET', `/api/chat/conversations/${conv}/`, { token: mate })).body.conversation.unread_count, 0);
 });
