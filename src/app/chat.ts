@@ -7,7 +7,13 @@ import { DepartmentActor } from '../chat/department-actor.js';
 import { SubjectRelay } from '../chat/delivery/relay.js';
 import { ChatEvents } from '../chat/events.js';
 import { ConversationFactsCache, type FactsLimits } from '../chat/conversation-facts.js';
-import { ChatService } from '../chat/service.js';
+import { GuestMessages } from '../chat/commands/guest-message.js';
+import { GuestSocketCommands } from '../chat/commands/guest-socket.js';
+import { StaffCommands } from '../chat/commands/staff.js';
+import { SystemCommands } from '../chat/commands/system.js';
+import { pgConversationStore } from '../chat/conversation-store.js';
+import type { ChatCore } from '../chat/core.js';
+import { ChatQueries } from '../chat/queries.js';
 import { GuestContextCache } from '../chat/guest-cache.js';
 import { MessageWriter } from '../chat/writer.js';
 import type { Config } from '../config/load.js';
@@ -20,6 +26,8 @@ import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
 import type { Sql } from '../store/db.js';
 import { guestContextsAt } from '../store/guests.js';
 import { conversationFacts, lastSeqs } from '../store/conversations.js';
+import { appendMessages } from '../store/messages.js';
+import { presenceChanges } from '../store/presence.js';
 import type { Bus } from './bus.js';
 
 export interface ChatParts {
@@ -63,7 +71,7 @@ export function buildChat(p: ChatParts) {
   const stats = actorStats(metrics, log);
 
   const writer = new MessageWriter({
-    sql,
+    insert: (rows) => appendMessages(sql, rows),
     log,
     batchMax: config.actors.writeBatchMax,
     maxInFlight: config.actors.writeConcurrency,
@@ -74,24 +82,46 @@ export function buildChat(p: ChatParts) {
   const events = new ChatEvents({ broker: bus.broker, mediaUrl: p.mediaUrl, published: metrics.counter('events_published_total', 'Events published, by type (one per subject)') });
   const outbox = new OutboxRelay({ sql, queue: bus.queue, log, intervalMs: 1000 });
 
+  const store = pgConversationStore(sql);
   const conversations = new ActorRegistry<ConversationActor>(
     'conversation',
     (key, retire) =>
       new ConversationActor(
         Number(key),
-        { sql, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log, retire },
+        { store, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log, retire },
         config.actors.mailboxCapacity,
         stats,
       ),
     config.actors.idleMs,
   );
 
-  let service: ChatService;
+  const access = { conversations, askTimeoutMs: config.actors.askTimeoutMs };
+  const facts = new ConversationFactsCache((ids) => conversationFacts(sql, ids), FACTS_LIMITS);
+  const guests = new GuestContextCache((keys) => guestContextsAt(sql, keys), 10_000);
+  const queries = new ChatQueries({ ...access, sql, facts });
+  const core: ChatCore = {
+    guestMessages: new GuestMessages({ ...access, sql, facts, guests, phoneRegion: config.phoneRegion, providerMedia: config.whatsapp !== null }),
+    guestSocket: new GuestSocketCommands({ ...access, facts }),
+    staff: new StaffCommands({
+      ...access,
+      sql,
+      facts,
+      signer: p.signer,
+      phoneRegion: config.phoneRegion,
+      whatsappEnabled: config.whatsapp !== null,
+      enqueueOutbound: async (payload) => {
+        await bus.queue.enqueue('whatsapp.send', payload);
+      },
+    }),
+    system: new SystemCommands({ ...access, sql, guests, log }),
+    queries,
+  };
+
   const relay = new SubjectRelay({
     broker: bus.broker,
     publishLocal: p.publishLocal,
     fetchRange: async (conversationId, from, to) => {
-      const views = await service.range(conversationId, from, to);
+      const views = await queries.range(conversationId, from, to);
       return views.map((v) => ({ seq: v.seq, frame: enc.encode(JSON.stringify({ type: 'message', data: socketMessage(v, p.mediaUrl) })) }));
     },
     lastSeqs: (ids) => lastSeqs(sql, ids),
@@ -110,28 +140,10 @@ export function buildChat(p: ChatParts) {
       const [hotelId, name] = [key.slice(0, 36), key.slice(37)];
       const d = canonicalDepartment(name);
       if (!d) throw new Error(`bad department key ${key}`);
-      return new DepartmentActor(hotelId, d, { sql, relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
+      return new DepartmentActor(hotelId, d, { presence: (change) => presenceChanges(sql, change), relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
     },
     config.actors.idleMs,
   );
-
-  const guests = new GuestContextCache((keys) => guestContextsAt(sql, keys), 10_000);
-  const facts = new ConversationFactsCache((ids) => conversationFacts(sql, ids), FACTS_LIMITS);
-  service = new ChatService({
-    sql,
-    conversations,
-    facts,
-    guests,
-    signer: p.signer,
-    askTimeoutMs: config.actors.askTimeoutMs,
-    phoneRegion: config.phoneRegion,
-    whatsappEnabled: config.whatsapp !== null,
-    providerMedia: config.whatsapp !== null,
-    events,
-    enqueueOutbound: async (payload) => {
-      await bus.queue.enqueue('whatsapp.send', payload);
-    },
-  });
 
   const live = metrics.gauge('actors_live', 'Live actors by type');
   live.collect(() => [
@@ -149,7 +161,7 @@ export function buildChat(p: ChatParts) {
   // conversation actors reload it.
   const offGuestChanged = bus.broker.subscribe(GUEST_CHANGED, (data) => {
     const id = Number(Buffer.from(data).toString());
-    if (Number.isSafeInteger(id)) void service.guestChanged(id).catch((err) => log.warn({ err, guest: id }, 'guest refresh failed'));
+    if (Number.isSafeInteger(id)) void core.system.guestChanged(id).catch((err) => log.warn({ err, guest: id }, 'guest refresh failed'));
   });
 
   conversations.start();
@@ -157,7 +169,7 @@ export function buildChat(p: ChatParts) {
   void p.whenMigrated().then(() => outbox.start());
 
   return {
-    service,
+    core,
     relay,
     departments,
     conversations,

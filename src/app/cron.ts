@@ -1,12 +1,13 @@
 // The periodic tasks of the cluster (DESIGN §7): close idle conversations, archive old closed
-// ones, expire presence of nodes that stopped heartbeating.
+// ones, expire presence of nodes that stopped heartbeating. Conversations are closed and archived
+// one by one through the same commands as everywhere else, so each change sends its event.
+import type { SystemCommands } from '../chat/commands/system.js';
 import type { ChatEvents } from '../chat/events.js';
-import type { ChatService } from '../chat/service.js';
 import type { Config } from '../config/load.js';
 import { ClusterCron, type CronTask } from '../jobs/cron.js';
 import type { Logger } from '../obs/log.js';
 import type { Registry } from '../obs/metrics.js';
-import { archiveClosed, idleConversations } from '../store/conversations.js';
+import { closedBefore, idleConversations } from '../store/conversations.js';
 import type { Sql } from '../store/db.js';
 import type { MediaService } from '../media/service.js';
 import { expireStale } from '../store/presence.js';
@@ -14,11 +15,29 @@ import { expireStale } from '../store/presence.js';
 export interface CronParts {
   config: Config;
   sql: Sql;
-  chat: ChatService;
+  chat: Pick<SystemCommands, 'close' | 'archive'>;
   events: Pick<ChatEvents, 'userStatus'>;
   log: Logger;
   metrics: Registry;
   media: Pick<MediaService, 'cleanup'>;
+}
+
+const SWEEP_BATCH = 200;
+
+/**
+ * Applies `change` to every conversation `next` lists, a batch at a time, until a batch is short.
+ * A conversation that `change` leaves as it was (moved by someone else meanwhile) is not counted;
+ * a batch in which nothing changed ends the sweep, so a row that keeps being listed cannot spin it.
+ */
+async function sweep(next: () => Promise<{ id: number }[]>, change: (id: number) => Promise<boolean>): Promise<number> {
+  let changed = 0;
+  for (;;) {
+    const batch = await next();
+    let moved = 0;
+    for (const { id } of batch) if (await change(id)) moved++;
+    changed += moved;
+    if (batch.length < SWEEP_BATCH || moved === 0) return changed;
+  }
 }
 
 export function cronTasks(p: CronParts): CronTask[] {
@@ -27,20 +46,12 @@ export function cronTasks(p: CronParts): CronTask[] {
     {
       name: 'close-idle-conversations',
       schedule: config.cron.idleCloseSchedule,
-      run: async () => {
-        let closed = 0;
-        for (;;) {
-          const batch = await idleConversations(sql, config.cron.idleCloseMinutes, 200);
-          if (batch.length === 0) return { closed };
-          for (const { id } of batch) if (await p.chat.close(null, id)) closed++;
-          if (batch.length < 200) return { closed };
-        }
-      },
+      run: async () => ({ closed: await sweep(() => idleConversations(sql, config.cron.idleCloseMinutes, SWEEP_BATCH), (id) => p.chat.close(id)) }),
     },
     {
       name: 'archive-closed-conversations',
       schedule: config.cron.archiveSchedule,
-      run: async () => ({ archived: await archiveClosed(sql, config.cron.archiveDays) }),
+      run: async () => ({ archived: await sweep(() => closedBefore(sql, config.cron.archiveDays, SWEEP_BATCH), (id) => p.chat.archive(id)) }),
     },
     {
       name: 'expire-stale-presence',

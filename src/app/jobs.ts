@@ -1,5 +1,6 @@
 // Registers the background workers of this node on the job queue.
-import type { ChatService, GuestMessageInput } from '../chat/service.js';
+import type { GuestMessageInput, GuestMessages } from '../chat/commands/guest-message.js';
+import type { SystemCommands } from '../chat/commands/system.js';
 import type { Config } from '../config/load.js';
 import { inboundWebhookHandler } from '../jobs/handlers/inbound-webhook.js';
 import { pingHandler } from '../jobs/handlers/ping.js';
@@ -18,7 +19,7 @@ export interface JobParts {
   config: Config;
   sql: Sql;
   bus: Bus;
-  chat: ChatService;
+  chat: { guestMessages: GuestMessages; system: Pick<SystemCommands, 'deliveryStatus'> };
   media: MediaService;
   signer: MediaSigner;
   log: Logger;
@@ -30,12 +31,12 @@ export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void>
   bus.queue.work('ping', pingHandler(config.nodeId, bus.link), { concurrency: 4 });
   bus.queue.work('reply.handoff', replyHandoffHandler({ sql: p.sql, sink, signer: p.signer }), { concurrency: 8 });
   bus.queue.work('media.ingest', mediaIngestHandler(p.media), { concurrency: 4 });
-  bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat), { concurrency: 64 });
+  bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 64 });
   if (config.whatsapp) {
     const provider = new GraphApiProvider({ apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token, phoneNumberId: config.whatsapp.phoneNumberId });
     bus.queue.work(
       'whatsapp.send',
-      whatsappSendHandler({ sql: p.sql, provider, signer: p.signer, maxDeliveries: config.jobs.maxDeliveries, log: p.log }),
+      whatsappSendHandler({ sql: p.sql, delivery: p.chat.system, provider, signer: p.signer, maxDeliveries: config.jobs.maxDeliveries, log: p.log }),
       { concurrency: 16 },
     );
   }

@@ -84,7 +84,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       sql: db.sql,
       cpu,
       log,
-      checkedOut: (guestId, hotelId) => chat.service.closeGuestConversations(guestId, hotelId),
+      checkedOut: (guestId, hotelId) => chat.core.system.closeGuestConversations(guestId, hotelId),
       guestChanged: (guestId) => chat.guestChanged(guestId),
       userChanged: (userId, change) => revoke.user(userId, change),
       hotelDeactivated: (hotelId) => revoke.hotel(hotelId),
@@ -95,7 +95,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       storage,
       cpu,
       signer,
-      chat: chat.service,
+      chat: { conversation: (u, id) => chat.core.queries.conversation(u, id), mediaIngested: (c, m, media) => chat.core.system.mediaIngested(c, m, media) },
       maxBytes: config.media.maxBytes,
       log,
       whatsapp: config.whatsapp ? { apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token } : null,
@@ -115,7 +115,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const sockets = [
       ...staffSocketEndpoints({
         auth: directory.auth,
-        chat: chat.service,
+        chat: chat.core,
         departments: chat.departments,
         relay: chat.relay,
         hub,
@@ -127,7 +127,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...guestSocketEndpoints({
         sql: db.sql,
         tokens: directory.tokens,
-        chat: chat.service,
+        chat: chat.core,
         relay: chat.relay,
         hub,
         log,
@@ -163,16 +163,16 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...authRoutes(directory.auth, kit),
       ...directoryRoutes(directory.services, kit),
       ...channelRoutes(directory.channels, kit),
-      ...chatRoutes({ chat: chat.service, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
+      ...chatRoutes({ chat: chat.core, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
     ];
     server.mount(router, routes, sockets);
 
-    const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.service, media, signer, log });
+    const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, media, signer, log });
     life.add('job workers', () => jobs.stop());
 
     if (config.cron.enabled) {
-      const cron = startCron({ config, sql: db.sql, chat: chat.service, events: chat.events, log, metrics, media });
+      const cron = startCron({ config, sql: db.sql, chat: chat.core.system, events: chat.events, log, metrics, media });
       life.add('cron', () => cron.stop());
     }
 

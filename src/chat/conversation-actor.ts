@@ -1,10 +1,17 @@
 // ConversationActor: the only writer of one conversation on this node.
 //
 // It loads the conversation once (hotel, department, type, guest snapshot) and then handles, one
-// batch at a time: appends (guest, staff and system messages), mark-read, typing, close. A run
-// of appends in its mailbox becomes one call to the node's MessageWriter (group commit); the
-// seq comes from the database statement, so two nodes writing the same conversation still get
-// distinct, gap-free seqs. Events are published after commit, in seq order.
+// batch at a time, every change of the conversation and its messages: appends (guest, staff and
+// system messages; a staff attachment claims its upload in the same statement), mark-read,
+// typing, close, reopen, archive, delivery status (send job and provider receipts) and ingested
+// media. Each command is committed in one statement or transaction, then followed by its event;
+// no other code writes these rows. A run of appends in its mailbox becomes one call to the node's
+// MessageWriter (group commit); the seq comes from the database statement, so two nodes writing
+// the same conversation still get distinct, gap-free seqs. Events are published after commit, in
+// seq order.
+//
+// Access is checked here too, for every staff command (the command layer checks first, without
+// an actor; this check is the one that sees the state the command is applied to).
 //
 // Callers authorise a client-named id before they reach the actor (ConversationFactsCache), so an
 // actor exists only for a conversation that exists. If its row is missing anyway, it answers 404
@@ -14,16 +21,16 @@ import { Actor, type ActorStats } from '../actors/actor.js';
 import type { ReplyTo } from '../actors/ask.js';
 import type { User } from '../directory/model.js';
 import type { Logger } from '../obs/log.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js';
-import * as convStore from '../store/conversations.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../protocol/errors.js';
 import type { ConversationState } from '../store/conversations.js';
-import type { Sql } from '../store/db.js';
-import * as msgStore from '../store/messages.js';
 import type { InsertedMessage, NewMessage } from '../store/messages.js';
+import type { ConversationStore, IngestedMedia, ReadOutcome } from './conversation-store.js';
 import type { ChatEvents } from './events.js';
-import type { MessageType, MessageView, SenderType } from './model.js';
-import { markRead } from './read-state.js';
+import type { DeliveryStatus, MessageType, MessageView, SenderType } from './model.js';
 import { conversationAccess, firstName, previewOf, staffName, startsConversation } from './rules.js';
+import { viewOf } from './views.js';
+
+export type { ReadOutcome };
 
 export interface AppendInput {
   sender: { kind: 'guest' } | { kind: 'staff'; user: User } | { kind: 'system'; name?: string };
@@ -35,23 +42,22 @@ export interface AppendInput {
 
 export type AppendOutcome = { status: 'ok'; message: MessageView; conversation: ConversationState } | { status: 'closed' } | { status: 'duplicate' };
 
-export interface ReadOutcome {
-  upToSeq: number;
-  marked: number;
-}
-
 export type ConversationCmd =
   | { t: 'append'; input: AppendInput; reply: ReplyTo<AppendOutcome> }
   | { t: 'read'; staff: User; messageIds: number[] | null; reply: ReplyTo<ReadOutcome> }
   | { t: 'typing'; who: { kind: 'staff'; user: User } | { kind: 'guest'; guestId: number }; isTyping: boolean; reply: ReplyTo<void> }
   | { t: 'close'; by: User | null; reply: ReplyTo<boolean> }
+  | { t: 'reopen'; by: User | null; reply: ReplyTo<boolean> }
+  | { t: 'archive'; reply: ReplyTo<boolean> }
+  | { t: 'delivery'; messageId: number; status: DeliveryStatus; error: string | null; providerMessageId: string | null; reply: ReplyTo<boolean> }
+  | { t: 'media_ingested'; messageId: number; media: IngestedMedia; reply: ReplyTo<boolean> }
   | { t: 'view'; user: User | null; reply: ReplyTo<ConversationState> }
   | { t: 'refresh'; reply: ReplyTo<void> };
 
 export interface ConversationDeps {
-  sql: Sql;
+  store: ConversationStore;
   writer: { append(rows: NewMessage[]): Promise<(InsertedMessage | null)[]> };
-  events: ChatEvents;
+  events: Pick<ChatEvents, 'message' | 'newConversation' | 'conversationUpdate' | 'typing' | 'readReceipt' | 'messageStatus' | 'messageUpdated'>;
   /** Wakes the outbox relay after rows that carry follow-up work were committed. */
   kickOutbox: () => void;
   /** Staff replies in service conversations are sent to WhatsApp (when a provider is configured). */
@@ -71,7 +77,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
   protected async receive(batch: ConversationCmd[]): Promise<void> {
     if (!this.state) {
       try {
-        this.state = (await convStore.loadConversationState(this.deps.sql, this.conversationId)) ?? null;
+        this.state = (await this.deps.store.load(this.conversationId)) ?? null;
       } catch (err) {
         for (const c of batch) c.reply.reject(err);
         return;
@@ -116,7 +122,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
         return;
       case 'refresh':
         // The guest checked in or out (room, status): reload what we keep.
-        this.state = (await convStore.loadConversationState(this.deps.sql, s.id)) ?? this.state;
+        this.state = (await this.deps.store.load(s.id)) ?? this.state;
         cmd.reply.resolve();
         return;
       case 'typing': {
@@ -132,51 +138,67 @@ export class ConversationActor extends Actor<ConversationCmd> {
       }
       case 'read': {
         this.check(cmd.staff, s);
-        const outcome = await this.markRead(cmd.staff, s, cmd.messageIds);
+        const outcome = await this.deps.store.markRead(s.id, cmd.staff.id, cmd.messageIds);
         this.deps.events.readReceipt(s, { id: cmd.staff.id, name: staffName(cmd.staff), kind: 'staff' }, outcome.upToSeq, cmd.messageIds);
         cmd.reply.resolve(outcome);
         return;
       }
       case 'close': {
         if (cmd.by) this.check(cmd.by, s);
-        if (s.status !== 'active') {
-          cmd.reply.resolve(false);
-          return;
-        }
-        const changed = await convStore.setStatus(this.deps.sql, s.id, 'active', 'closed', cmd.by?.id ?? null);
-        if (changed) {
-          s.status = 'closed';
-          this.deps.events.conversationUpdate(s, 'conversation_closed', cmd.by ? { id: cmd.by.id, name: staffName(cmd.by) } : null);
-        } else {
-          // Closed by another node meanwhile: reload what we believe.
-          this.state = (await convStore.loadConversationState(this.deps.sql, s.id)) ?? null;
-        }
-        cmd.reply.resolve(changed);
+        cmd.reply.resolve(await this.move(s, 'active', 'closed', cmd.by, 'conversation_closed'));
+        return;
+      }
+      case 'reopen': {
+        if (cmd.by) this.check(cmd.by, s);
+        cmd.reply.resolve(await this.move(s, 'closed', 'active', cmd.by, 'conversation_reopened'));
+        return;
+      }
+      case 'archive':
+        cmd.reply.resolve(await this.move(s, 'closed', 'archived', null, 'conversation_archived'));
+        return;
+      case 'delivery': {
+        const moved = await this.deps.store.setDeliveryStatus(s.id, cmd.messageId, cmd.status, cmd.error, cmd.providerMessageId);
+        if (moved) this.deps.events.messageStatus(s, cmd.messageId, cmd.status);
+        cmd.reply.resolve(moved);
+        return;
+      }
+      case 'media_ingested': {
+        const m = await this.deps.store.setMessageMedia(s.id, cmd.messageId, cmd.media);
+        if (m) this.deps.events.messageUpdated(s, viewOf(m, s.guest));
+        cmd.reply.resolve(m !== undefined);
         return;
       }
     }
   }
 
-  /** Marks exactly the given messages (or everything) read for this staff member. */
-  private async markRead(staff: User, s: ConversationState, messageIds: number[] | null): Promise<ReadOutcome> {
-    return this.deps.sql.begin(async (tx) => {
-      const current = await convStore.lockParticipant(tx, s.id, staff.id);
-      let seqs: number[] = [];
-      let upTo: number | undefined;
-      if (messageIds) {
-        const found = await msgStore.seqsOf(tx, s.id, messageIds);
-        const known = new Set(found.map((f) => f.id));
-        const unknown = messageIds.filter((id) => !known.has(id));
-        if (unknown.length) throw ValidationError.of({ message_ids: `not messages of conversation ${s.id}: ${unknown.join(', ')}` });
-        seqs = found.map((f) => f.seq);
-      } else {
-        upTo = await convStore.lastSeq(tx, s.id);
-      }
-      const next = markRead({ lastReadSeq: current.last_read_seq, readSeqs: current.read_seqs }, seqs, upTo);
-      await convStore.saveParticipantRead(tx, s.id, staff.id, next.lastReadSeq, next.readSeqs);
-      await msgStore.stampGuestMessagesRead(tx, s.id, upTo ?? 0, seqs);
-      return { upToSeq: Math.max(next.lastReadSeq, ...seqs), marked: messageIds ? seqs.length : (upTo ?? 0) - current.last_read_seq };
-    });
+  /**
+   * A status change from `from` to `to`, then its event. False (and no event) when the
+   * conversation is not `from`: a reopen while another conversation of the same guest and
+   * department is active is a conflict (one active conversation per key).
+   */
+  private async move(
+    s: ConversationState,
+    from: ConversationState['status'],
+    to: ConversationState['status'],
+    by: User | null,
+    event: 'conversation_closed' | 'conversation_reopened' | 'conversation_archived',
+  ): Promise<boolean> {
+    if (s.status !== from) return false;
+    let changed: boolean;
+    try {
+      changed = await this.deps.store.setStatus(s.id, from, to, by?.id ?? null);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === '23505') throw new ConflictError('The guest already has an active conversation in this department');
+      throw err;
+    }
+    if (changed) {
+      s.status = to;
+      this.deps.events.conversationUpdate(s, event, by ? { id: by.id, name: staffName(by) } : null);
+    } else {
+      // Changed by another node meanwhile: reload what we believe.
+      this.state = (await this.deps.store.load(s.id)) ?? null;
+    }
+    return changed;
   }
 
   private row(input: AppendInput, s: ConversationState): NewMessage {

@@ -10,10 +10,13 @@
 // (and those in flight) spend it. Once it is spent, that caller's lookups of uncached ids are
 // refused (429) without a query until it refills; known conversations stay reachable, and other
 // callers are unaffected. So a flood of random ids costs a bounded number of queries and no memory.
-import { RateLimitedError } from '../protocol/errors.js';
+import type { User } from '../directory/model.js';
+import { isChatStaff } from '../directory/roles.js';
+import { ForbiddenError, NotFoundError, RateLimitedError } from '../protocol/errors.js';
 import type { ConversationFacts } from '../store/conversations.js';
 import { BatchLoader } from '../util/batch-loader.js';
 import { Lru } from '../util/lru.js';
+import { conversationAccess } from './rules.js';
 
 export type { ConversationFacts };
 
@@ -98,4 +101,22 @@ export class ConversationFactsCache {
     b.tokens = Math.min(this.limits.missBurst, b.tokens + 1);
     this.budgets.set(caller, b);
   }
+}
+
+/** Only chat staff (department staff, receptionists, managers, hotel admins) use chat commands. */
+export function staffOnly(user: User): void {
+  if (!isChatStaff(user)) throw new ForbiddenError('Access denied. Only staff members can use chat.');
+}
+
+/**
+ * A staff member's access to a conversation, decided without an actor: 404 across hotels and for
+ * unknown ids, 403 across departments. A failed lookup (database down) stays what it is.
+ */
+export async function authoriseStaff(facts: Pick<ConversationFactsCache, 'get'>, user: User, conversationId: number): Promise<ConversationFacts> {
+  staffOnly(user);
+  const f = await facts.get(conversationId, `staff:${user.id}`);
+  const access = f ? conversationAccess(user, f) : 'not_found';
+  if (access === 'not_found') throw new NotFoundError('Conversation not found');
+  if (access === 'forbidden') throw new ForbiddenError('Access denied to this conversation');
+  return f!;
 }

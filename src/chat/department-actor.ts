@@ -9,15 +9,17 @@ import { Actor, type ActorStats } from '../actors/actor.js';
 import type { Department } from '../directory/departments.js';
 import { subjects } from '../fanout/subjects.js';
 import type { Logger } from '../obs/log.js';
-import type { Sql } from '../store/db.js';
-import * as presence from '../store/presence.js';
+import type { presenceChanges } from '../store/presence.js';
 import type { SubjectRelay } from './delivery/relay.js';
 import type { ChatEvents } from './events.js';
 
 type PresenceCmd = { t: 'up' | 'down'; userId: number; name: string };
 
+/** One change of this node's presence rows (store/presence.ts presenceChanges, bound to the pool). */
+export type PresenceWrite = (change: Parameters<typeof presenceChanges>[1]) => ReturnType<typeof presenceChanges>;
+
 export interface DepartmentDeps {
-  sql: Sql;
+  presence: PresenceWrite;
   relay: Pick<SubjectRelay, 'acquire' | 'release'>;
   events: Pick<ChatEvents, 'userStatus'>;
   nodeId: string;
@@ -84,7 +86,7 @@ export class DepartmentActor extends Actor<PresenceCmd> {
     for (const id of up) this.persisted.add(id);
     for (const id of down) this.persisted.delete(id);
     try {
-      const changes = await presence.presenceChanges(this.deps.sql, { nodeId: this.deps.nodeId, hotelId: this.hotelId, department: this.department, up, down });
+      const changes = await this.deps.presence({ nodeId: this.deps.nodeId, hotelId: this.hotelId, department: this.department, up, down });
       for (const c of changes) {
         if (c.elsewhere) continue;
         this.deps.events.userStatus(this.hotelId, this.department, c.dir === 'up' ? 'user_connected' : 'user_disconnected', { id: c.user_id, name: names.get(c.user_id) ?? '' });

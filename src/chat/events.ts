@@ -37,6 +37,18 @@ export class ChatEvents {
     this.send(targets, { k: 'm', c: conv.id, s: m.seq }, { type: 'message', data: socketMessage(m, this.deps.mediaUrl) });
   }
 
+  /**
+   * A stored message changed after it was sent (a guest's media copied into our store): the same
+   * frame shape as `message`, under its own type, so clients replace the message they hold by id
+   * (a `message` frame with a seq already delivered is dropped as a duplicate).
+   */
+  messageUpdated(conv: Conv, m: MessageView): void {
+    const targets: string[] = [];
+    if (broadcastsToStaff(conv.conversation_type)) targets.push(subjects.department(conv.hotel_id, conv.department));
+    if (m.sender_type !== 'guest') targets.push(subjects.guest(conv.hotel_id, conv.guest_id));
+    this.send(targets, { k: 'e' }, { type: 'message_updated', data: socketMessage(m, this.deps.mediaUrl) });
+  }
+
   /** Sent after the conversation and its first message are committed (the dashboard then re-fetches). */
   newConversation(conv: Conv, first: MessageView): void {
     if (!broadcastsToStaff(conv.conversation_type)) return;

@@ -14,8 +14,7 @@
 import type { Logger } from '../obs/log.js';
 import type { Counter, Histogram } from '../obs/metrics.js';
 import { OverloadedError } from '../protocol/errors.js';
-import type { Sql } from '../store/db.js';
-import { appendMessages, type InsertedMessage, type NewMessage } from '../store/messages.js';
+import type { InsertedMessage, NewMessage } from '../store/messages.js';
 
 interface Pending {
   rows: NewMessage[];
@@ -24,7 +23,8 @@ interface Pending {
 }
 
 export interface WriterDeps {
-  sql: Sql;
+  /** One statement that stores `rows` (store/messages.ts appendMessages; a fake in unit tests). */
+  insert: (rows: NewMessage[]) => Promise<InsertedMessage[]>;
   log: Logger;
   batchMax: number;
   maxInFlight: number;
@@ -139,7 +139,7 @@ export class MessageWriter {
   private async insert(rows: NewMessage[]): Promise<InsertedMessage[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await appendMessages(this.deps.sql, rows);
+        return await this.deps.insert(rows);
       } catch (err) {
         const code = codeOf(err);
         if (!RETRYABLE.has(code) || attempt >= 3) throw err;

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import type { ChatService } from '../chat/service.js';
+import type { SystemCommands } from '../chat/commands/system.js';
+import type { ChatQueries } from '../chat/queries.js';
 import type { User } from '../directory/model.js';
 import type { Logger } from '../obs/log.js';
 import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../protocol/errors.js';
@@ -28,7 +29,7 @@ export interface MediaDeps {
   storage: MediaStorage;
   cpu: Pick<CpuPool, 'inspectMedia'>;
   signer: MediaSigner;
-  chat: Pick<ChatService, 'conversation'>;
+  chat: Pick<ChatQueries, 'conversation'> & Pick<SystemCommands, 'mediaIngested'>;
   maxBytes: number;
   log: Logger;
   /** Provider media downloads (WhatsApp Cloud API), when configured. */
@@ -194,7 +195,9 @@ export class MediaService {
 
   /**
    * media.ingest job: copies a provider's media (a URL, or a WhatsApp media id) into our store and
-   * points the message at it. Idempotent: a message that already has its key is left alone.
+   * points the message at it through its conversation's actor (which tells the staff). The stored
+   * object names its message from its first row, so the orphan sweep never takes it. Idempotent:
+   * a message that already has its key is left alone.
    */
   async ingest(messageId: number): Promise<'done' | 'skipped'> {
     const target = await store.ingestTarget(this.deps.sql, messageId);
@@ -214,7 +217,7 @@ export class MediaService {
       await pipeline(limited, createWriteStream(tmp));
       const filename = safeName(target.media_filename ?? path.basename(new URL(url.href).pathname));
       const stored = await this.store(tmp, { filename, declared, hotelId: target.hotel_id, conversationId: target.conversation_id, uploadedBy: null, messageId: target.id });
-      await store.setMessageMedia(this.deps.sql, target.id, { key: stored.key, contentType: stored.mime, filename: stored.filename, type: stored.kind });
+      await this.deps.chat.mediaIngested(target.conversation_id, target.id, { key: stored.key, contentType: stored.mime, filename: stored.filename, type: stored.kind });
       return 'done';
     } finally {
       await rm(tmp, { force: true });
@@ -235,25 +238,44 @@ export class MediaService {
     return { href: url, auth: wa.token };
   }
 
-  /** Cron: removes uploads never used by a message, and media of long-archived conversations. */
+  /**
+   * Cron: removes uploads no message uses, and media of long-archived conversations. An orphan's
+   * row is claimed (deleted, if still unused) before its bytes: an object a message references is
+   * never deleted. Bytes whose delete fails stay behind as unreachable garbage, logged.
+   */
   async cleanup(orphanHours: number, retentionDays: number): Promise<{ orphans: number; expired: number }> {
     let orphans = 0;
-    let expired = 0;
-    for (const [list, count] of [
-      [() => store.orphanedMedia(this.deps.sql, orphanHours, 200), () => orphans++],
-      [() => store.expiredMedia(this.deps.sql, retentionDays, 200), () => expired++],
-    ] as const) {
-      for (;;) {
-        const batch = await list();
-        for (const o of batch) {
-          await this.deps.storage.delete(o.key);
-          if (o.thumbnail_key) await this.deps.storage.delete(o.thumbnail_key);
-          await store.dropMediaObject(this.deps.sql, o.key);
-          count();
-        }
-        if (batch.length < 200) break;
+    for (;;) {
+      const batch = await store.orphanedMedia(this.deps.sql, orphanHours, 200);
+      for (const o of batch) {
+        const claimed = await store.claimOrphan(this.deps.sql, o.key);
+        if (!claimed) continue;
+        await this.deleteBytes(claimed.key, claimed.thumbnail_key);
+        orphans++;
       }
+      if (batch.length < 200) break;
+    }
+    let expired = 0;
+    for (;;) {
+      const batch = await store.expiredMedia(this.deps.sql, retentionDays, 200);
+      for (const o of batch) {
+        await this.deps.storage.delete(o.key);
+        if (o.thumbnail_key) await this.deps.storage.delete(o.thumbnail_key);
+        await store.dropMediaObject(this.deps.sql, o.key);
+        expired++;
+      }
+      if (batch.length < 200) break;
     }
     return { orphans, expired };
+  }
+
+  private async deleteBytes(key: string, thumbnailKey: string | null): Promise<void> {
+    for (const k of thumbnailKey ? [key, thumbnailKey] : [key]) {
+      try {
+        await this.deps.storage.delete(k);
+      } catch (err) {
+        this.deps.log.warn({ err, key: k }, 'could not delete the bytes of a forgotten media object; they stay as garbage');
+      }
+    }
   }
 }

@@ -84,7 +84,7 @@ export async function loadConversationState(db: Db, id: number): Promise<Convers
   return { ...conv, guest: { id: r.guest_id, full_name: g_full_name, whatsapp_number: g_number, email: g_email, room_number, floor } };
 }
 
-export async function setStatus(db: Db, id: number, from: 'active' | 'closed', to: 'active' | 'closed' | 'archived', staffId: number | null): Promise<boolean> {
+export async function setStatus(db: Db, id: number, from: ConversationState['status'], to: ConversationState['status'], staffId: number | null): Promise<boolean> {
   const rows = await db`
     update conversations set status = ${to}, updated_at = now(),
       closed_at = case when ${to} = 'closed' then now() else closed_at end,
@@ -103,12 +103,12 @@ export function idleConversations(db: Db, minutes: number, limit: number): Promi
     order by id limit ${limit}`;
 }
 
-export async function archiveClosed(db: Db, days: number): Promise<number> {
-  const rows = await db`
-    update conversations set status = 'archived', archived_at = now(), updated_at = now()
+/** Conversations closed more than `days` ago (cron archives them one by one through their actors). */
+export function closedBefore(db: Db, days: number, limit: number): Promise<{ id: number }[]> {
+  return db<{ id: number }[]>`
+    select id from conversations
     where status = 'closed' and closed_at < now() - make_interval(days => ${days})
-    returning id`;
-  return rows.length;
+    order by closed_at limit ${limit}`;
 }
 
 export function conversationsOfGuest(db: Db, guestId: number): Promise<{ id: number }[]> {
@@ -194,12 +194,6 @@ export async function saveParticipantRead(db: Db, conversationId: number, staffI
   await db`
     update conversation_participants set last_read_seq = ${lastReadSeq}, read_seqs = ${readSeqs}::bigint[], last_read_at = now(), is_active = true
     where conversation_id = ${conversationId} and staff_id = ${staffId}`;
-}
-
-export async function joinConversation(db: Db, conversationId: number, staffId: number): Promise<void> {
-  await db`
-    insert into conversation_participants (conversation_id, staff_id) values (${conversationId}, ${staffId})
-    on conflict (conversation_id, staff_id) do update set is_active = true`;
 }
 
 export async function lastSeq(db: Db, id: number): Promise<number> {

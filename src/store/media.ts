@@ -1,6 +1,7 @@
 // Media objects and the messages that use them. A staff message claims its upload (message_id)
 // in its own insert: see the trigger of sql/006_media_attach.sql.
 import type { Db, Sql } from './db.js';
+import type { StoredMessage } from './messages.js';
 
 export interface MediaObject {
   key: string;
@@ -27,12 +28,29 @@ export async function findMediaObject(db: Db, key: string): Promise<MediaObject 
   return o;
 }
 
-/** Uploads no message ever used, older than `hours`. */
+/** Unclaimed and unreferenced: no message claimed the object, and no message points at its key. */
+const UNREFERENCED = (db: Db) => db`
+  o.message_id is null and not exists (select 1 from messages m where m.media_key = o.key)`;
+
+/** Uploads no message uses, older than `hours`. */
 export function orphanedMedia(db: Db, hours: number, limit: number): Promise<MediaObject[]> {
   return db<MediaObject[]>`
-    select * from media_objects
-    where message_id is null and created_at < now() - make_interval(hours => ${hours})
-    order by created_at limit ${limit}`;
+    select o.* from media_objects o
+    where ${UNREFERENCED(db)} and o.created_at < now() - make_interval(hours => ${hours})
+    order by o.created_at limit ${limit}`;
+}
+
+/**
+ * Forgets an orphan before its bytes are deleted, in one statement that checks again that no
+ * message uses it: a message that claimed it meanwhile keeps it (its claim holds the row lock;
+ * this statement then sees the claim), and a message inserted after this commits is refused by
+ * the claim trigger (sql/008_media_sweep_guard.sql). Undefined when the object is in use now.
+ */
+export async function claimOrphan(db: Db, key: string): Promise<{ key: string; thumbnail_key: string | null } | undefined> {
+  const [o] = await db<{ key: string; thumbnail_key: string | null }[]>`
+    delete from media_objects o where o.key = ${key} and ${UNREFERENCED(db)}
+    returning o.key, o.thumbnail_key`;
+  return o;
 }
 
 /** Media of conversations archived more than `days` ago. */
@@ -69,9 +87,16 @@ export async function ingestTarget(db: Db, messageId: number): Promise<IngestTar
   return r;
 }
 
-export async function setMessageMedia(db: Db, messageId: number, m: { key: string; contentType: string; filename: string; type: string }): Promise<void> {
-  await db`
+/** Points a message of one conversation at its stored media; the updated message (guest media: no staff name). */
+export async function setMessageMedia(
+  db: Db,
+  { conversationId, id }: { conversationId: number; id: number },
+  m: { key: string; contentType: string; filename: string; type: string },
+): Promise<StoredMessage | undefined> {
+  const [row] = await db<StoredMessage[]>`
     update messages set media_key = ${m.key}, media_content_type = ${m.contentType}, media_filename = ${m.filename},
       message_type = ${m.type}, updated_at = now()
-    where id = ${messageId}`;
+    where id = ${id} and conversation_id = ${conversationId}
+    returning *, null::text as staff_name`;
+  return row;
 }

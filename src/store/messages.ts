@@ -145,11 +145,6 @@ export function messagesBySeqRange(db: Db, conversationId: number, fromSeq: numb
     order by m.seq`;
 }
 
-export async function findMessage(db: Db, id: number): Promise<StoredMessage | undefined> {
-  const [m] = await db<StoredMessage[]>`${WITH_STAFF(db)} where m.id = ${id}`;
-  return m;
-}
-
 /** seqs of the given message ids inside one conversation (ids of other conversations are left out). */
 export function seqsOf(db: Db, conversationId: number, ids: number[]): Promise<{ id: number; seq: number }[]> {
   return db<{ id: number; seq: number }[]>`
@@ -164,10 +159,10 @@ export async function stampGuestMessagesRead(db: Db, conversationId: number, upT
       and (seq <= ${upTo} or seq = any(${seqs}::bigint[]))`;
 }
 
-/** Outbound delivery progress; only forward moves are written (see chat/rules.ts). */
+/** Outbound delivery progress of a message of one conversation; only forward moves are written (see chat/rules.ts). */
 export async function setDeliveryStatus(
   db: Db,
-  id: number,
+  { conversationId, id }: { conversationId: number; id: number },
   to: DeliveryStatus,
   error: string | null,
   allowedFrom: (DeliveryStatus | null)[],
@@ -177,7 +172,7 @@ export async function setDeliveryStatus(
     update messages set delivery_status = ${to}, delivery_error = ${error}, updated_at = now(),
       provider_message_id = coalesce(provider_message_id, ${providerMessageId}),
       read_at = case when ${to} = 'read' then coalesce(read_at, now()) else read_at end
-    where id = ${id} and (delivery_status = any(${allowedFrom.filter((s) => s !== null)}::text[])
+    where id = ${id} and conversation_id = ${conversationId} and (delivery_status = any(${allowedFrom.filter((s) => s !== null)}::text[])
                           ${allowedFrom.includes(null) ? db`or delivery_status is null` : db``})
     returning id`;
   return rows.length === 1;

@@ -6,6 +6,7 @@ import type { ActorStats } from '../../src/actors/actor.js';
 import { ask } from '../../src/actors/ask.js';
 import { Registry } from '../../src/actors/registry.js';
 import { ConversationActor, type ConversationCmd } from '../../src/chat/conversation-actor.js';
+import { pgConversationStore } from '../../src/chat/conversation-store.js';
 import type { ChatEvents } from '../../src/chat/events.js';
 import type { ConversationState } from '../../src/store/conversations.js';
 import { createLogger } from '../../src/obs/log.js';
@@ -22,7 +23,7 @@ t.test('an actor that finds no row answers 404 and retires; the row created late
     (key, retire) =>
       new ConversationActor(
         Number(key),
-        { sql, writer: { append: async () => [] }, events: {} as ChatEvents, kickOutbox: () => undefined, sendsToWhatsapp: false, log, retire },
+        { store: pgConversationStore(sql), writer: { append: async () => [] }, events: {} as ChatEvents, kickOutbox: () => undefined, sendsToWhatsapp: false, log, retire },
         16,
         stats,
       ),

@@ -85,7 +85,8 @@ t.test('a staff reply is sent to WhatsApp through the queue, retried after a fai
   const pid = (await sql<{ provider_message_id: string }[]>`select provider_message_id from messages where id = ${ack.message_id}`)[0]!.provider_message_id;
   t.match(pid, /^wamid\.out-/, 'the provider id is recorded');
   t.same((await receipt({ provider_message_id: pid, status: 'read' })).body, { updated: true });
-  t.match(await ws.next((f) => f.type === 'message_status'), { data: { message_id: ack.message_id, status: 'read', is_read: true } });
+  t.match(await ws.next((f) => f.type === 'message_status' && f.data.status === 'sent'), { data: { message_id: ack.message_id } }, 'the send job told the department');
+  t.match(await ws.next((f) => f.type === 'message_status' && f.data.status === 'read'), { data: { message_id: ack.message_id, status: 'read', is_read: true } });
   t.same((await receipt({ provider_message_id: pid, status: 'delivered' })).body, { updated: false }, 'status never moves back');
   t.equal(await status(ack.message_id), 'read');
   const detail = await client(app.base, token).get(`/api/chat/conversations/${conv}`);

@@ -3,6 +3,7 @@
 // two hotels gathered into one group-commit batch. One append() call is stored all or none.
 import t, { type Test } from 'tap';
 import { MessageWriter } from '../../src/chat/writer.js';
+import { appendMessages } from '../../src/store/messages.js';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
 import type { Sql } from '../../src/store/db.js';
@@ -55,7 +56,7 @@ function makeWriter(sql: Sql, batchMax = 50) {
   const metrics = new Registry();
   const sizes: number[] = [];
   const w = new MessageWriter({
-    sql,
+    insert: (rows) => appendMessages(sql, rows),
     log: createLogger({ level: 'silent', nodeId: 'writer-test' }),
     batchMax,
     maxInFlight: 1,

@@ -4,6 +4,7 @@
 // in the middle of a batch, answers null at its own position and consumes no seq.
 import t from 'tap';
 import { MessageWriter } from '../../src/chat/writer.js';
+import { appendMessages } from '../../src/store/messages.js';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
 import { OverloadedError } from '../../src/protocol/errors.js';
@@ -66,7 +67,7 @@ function writer(db: Sql, over: { maxQueued?: number; maxInFlight?: number } = {}
   const log = createLogger({ level: 'silent', nodeId: 'test' });
   const metrics = new Registry();
   const w = new MessageWriter({
-    sql: db,
+    insert: (rows) => appendMessages(db, rows),
     log: Object.assign(Object.create(log), { warn: (o: unknown) => warnings.push(o) }),
     batchMax: 50,
     maxInFlight: over.maxInFlight ?? 2,

@@ -1,17 +1,19 @@
 // whatsapp.send: a staff reply (or a provider-side action such as the reopen button) goes to the
 // guest through the provider. The message's delivery status only moves forward: queued → sent,
-// or → failed when retrying cannot help or the deliveries ran out. A redelivered job whose message
-// is no longer queued does nothing (idempotent).
+// or → failed when retrying cannot help or the deliveries ran out. Both go through the
+// conversation's actor (SystemCommands.deliveryStatus), so staff see a failed reply live. A
+// redelivered job whose message is no longer queued does nothing (idempotent).
 import type { MediaSigner } from '../../media/signer.js';
 import type { Logger } from '../../obs/log.js';
 import { ProviderError, type OutboundMessage, type WhatsAppProvider } from '../../providers/whatsapp.js';
 import type { Sql } from '../../store/db.js';
-import { outboundContext, setDeliveryStatus } from '../../store/messages.js';
+import type { SystemCommands } from '../../chat/commands/system.js';
+import { outboundContext } from '../../store/messages.js';
 import { PermanentJobError, type Job } from '../queue.js';
-import { deliveryAllowedFrom } from '../../chat/rules.js';
 
 export interface WhatsAppSendDeps {
   sql: Sql;
+  delivery: Pick<SystemCommands, 'deliveryStatus'>;
   provider: WhatsAppProvider;
   signer: MediaSigner;
   maxDeliveries: number;
@@ -48,14 +50,17 @@ export function whatsappSendHandler(deps: WhatsAppSendDeps) {
             caption: m.content !== m.media_filename ? m.content : undefined,
             filename: m.media_filename ?? undefined,
           };
+    let providerMessageId: string;
     try {
-      const { providerMessageId } = await send(deps, job, msg);
-      await setDeliveryStatus(deps.sql, id, 'sent', null, deliveryAllowedFrom('sent'), providerMessageId);
+      ({ providerMessageId } = await send(deps, job, msg));
     } catch (err) {
       const final = err instanceof PermanentJobError || job.deliveries >= deps.maxDeliveries;
-      if (final) await setDeliveryStatus(deps.sql, id, 'failed', (err as Error).message.slice(0, 500), deliveryAllowedFrom('failed'));
+      if (final) await deps.delivery.deliveryStatus(m.conversation_id, id, 'failed', (err as Error).message.slice(0, 500));
       throw err;
     }
+    // Outside the try: a send that succeeded is never marked failed because recording it did not
+    // answer in time; the redelivered job finds the message still queued and sends again.
+    await deps.delivery.deliveryStatus(m.conversation_id, id, 'sent', null, providerMessageId);
   };
 }
 

@@ -1,7 +1,8 @@
 // Chat REST API (seed endpoints plus what the dashboard calls). Writes produce the same events
 // as the equivalent socket frames because both go through the chat command layer.
 import type { ChannelCache } from '../../chat/channel-cache.js';
-import { guestOfRow, viewOf, type ChatService } from '../../chat/service.js';
+import type { ChatCore } from '../../chat/core.js';
+import { guestOfRow, viewOf } from '../../chat/views.js';
 import { parseId } from '../../directory/scope.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { inboundKey } from '../../jobs/handlers/inbound-webhook.js';
@@ -16,7 +17,7 @@ import { pageParams, type Kit } from './kit.js';
 import { SIGNATURE_HEADER, type WebhookGuard } from './webhook-signature.js';
 
 export interface ChatRouteDeps {
-  chat: ChatService;
+  chat: Pick<ChatCore, 'guestMessages' | 'staff' | 'system' | 'queries'>;
   queue: JobQueue;
   /** Signature check and bad-signature limit of provider webhooks. */
   webhookGuard: WebhookGuard;
@@ -37,7 +38,7 @@ async function signedJson(ctx: HttpContext, guard: WebhookGuard): Promise<unknow
 }
 
 export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
-  const { chat } = deps;
+  const { guestMessages, staff, system, queries } = deps.chat;
   const { authed } = kit;
   return [
     {
@@ -59,7 +60,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
           });
           return { status: 202, body: { status: 'accepted', job_id: id, duplicate, provider_message_id: body.provider_message_id ?? null } };
         }
-        const result = await chat.receiveGuestMessage(input);
+        const result = await guestMessages.receive(input);
         return { status: 201, body: result };
       },
     },
@@ -71,7 +72,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       unlimited: true,
       handler: async (ctx) => {
         const body = validate(c.ProviderStatusBody, await signedJson(ctx, deps.webhookGuard));
-        return { status: 200, body: await chat.providerStatus(body.provider_message_id, body.status, body.error ?? null) };
+        return { status: 200, body: await system.providerStatus(body.provider_message_id, body.status, body.error ?? null) };
       },
     },
 
@@ -79,13 +80,13 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       const q = parseQuery(ctx, c.ConversationListQuery);
       const p = pageParams(q, 10);
       const now = new Date();
-      const data = await chat.list(me, q, p);
+      const data = await queries.list(me, q, p);
       return kit.page(ctx, p, data, (row) => c.restConversation(row, c.restMessage(viewOf(row.last_message as unknown as StoredMessage, guestOfRow(row)), deps.mediaUrl, now)));
     }),
 
     authed('GET', '/api/chat/conversations/:id', async (ctx, me) => {
       const q = parseQuery(ctx, c.ConversationDetailQuery);
-      const { row, messages } = await chat.detail(me, parseId(ctx.params['id']!, 'Conversation'), q);
+      const { row, messages } = await queries.detail(me, parseId(ctx.params['id']!, 'Conversation'), q);
       const now = new Date();
       const rendered = messages.map((m) => c.restMessage(m, deps.mediaUrl, now));
       const last = c.restMessage(viewOf(row.last_message as unknown as StoredMessage, guestOfRow(row)), deps.mediaUrl, now);
@@ -94,7 +95,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
 
     authed('POST', '/api/chat/conversations/create', async (ctx, me) => {
       const body = await ctx.json(c.CreateConversationBody);
-      const r = await chat.createConversation(me, body.guest_whatsapp_number, body.department_type);
+      const r = await staff.createConversation(me, body.guest_whatsapp_number, body.department_type);
       if (!r.created) throw new ConflictError('Conversation already exists', { details: { conversation_id: r.conversation_id } });
       return {
         status: 201,
@@ -104,13 +105,19 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
 
     authed('POST', '/api/chat/conversations/close', async (ctx, me) => {
       const body = await ctx.json(c.ConversationIdBody);
-      const changed = await chat.close(me, body.conversation_id);
+      const changed = await staff.close(me, body.conversation_id);
       return { status: 200, body: { message: changed ? 'Conversation closed successfully' : 'Conversation was already closed', conversation_id: body.conversation_id, status: 'closed' } };
+    }),
+
+    authed('POST', '/api/chat/conversations/reopen', async (ctx, me) => {
+      const body = await ctx.json(c.ConversationIdBody);
+      if (!(await staff.reopen(me, body.conversation_id))) throw new ConflictError('Only a closed conversation can be reopened');
+      return { status: 200, body: { message: 'Conversation reopened successfully', conversation_id: body.conversation_id, status: 'active' } };
     }),
 
     authed('POST', '/api/chat/messages/mark-read', async (ctx, me) => {
       const body = await ctx.json(c.MarkReadBody);
-      const r = await chat.markRead(me, body.conversation_id, body.message_ids ?? null);
+      const r = await staff.markRead(me, body.conversation_id, body.message_ids ?? null);
       return {
         status: 200,
         body: {
@@ -125,7 +132,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
 
     authed('POST', '/api/chat/messages/typing', async (ctx, me) => {
       const body = await ctx.json(c.TypingBody);
-      await chat.typing(me, body.conversation_id, body.is_typing);
+      await staff.typing(me, body.conversation_id, body.is_typing);
       return { status: 200, body: { success: true, conversation_id: body.conversation_id, is_typing: body.is_typing, timestamp: new Date().toISOString() } };
     }),
   ];

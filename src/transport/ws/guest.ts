@@ -4,7 +4,7 @@
 // is required unless GUEST_SOCKET_AUTH=none.
 import type { TokenService } from '../../auth/tokens.js';
 import type { SubjectRelay } from '../../chat/delivery/relay.js';
-import type { ChatService } from '../../chat/service.js';
+import type { ChatCore } from '../../chat/core.js';
 import { normalizePhone } from '../../directory/phone.js';
 import { LOW, subjects } from '../../fanout/subjects.js';
 import type { Logger } from '../../obs/log.js';
@@ -32,7 +32,7 @@ export interface GuestSocketState extends SocketState {
 export interface GuestSocketDeps {
   sql: Sql;
   tokens: TokenService;
-  chat: ChatService;
+  chat: Pick<ChatCore, 'guestSocket'>;
   relay: SubjectRelay;
   hub: SocketHub;
   log: Logger;
@@ -94,7 +94,7 @@ export function guestSocketEndpoints(deps: GuestSocketDeps): SocketEndpoint[] {
         if (frame.type === 'ping') return send({ type: 'pong', timestamp: new Date().toISOString() });
         if (frame.type === 'typing') {
           if (!s.conversations.has(frame.conversation_id)) throw new NotFoundError('Conversation not found');
-          return await deps.chat.guestTyping(s.userId, frame.conversation_id, frame.is_typing ?? false);
+          return await deps.chat.guestSocket.typing(s.userId, frame.conversation_id, frame.is_typing ?? false);
         }
         send(errorFrame(`guests cannot send ${frame.type} frames here; messages go through WhatsApp`));
       } catch (err) {

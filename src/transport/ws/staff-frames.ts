@@ -27,15 +27,15 @@ export async function handleStaffFrame(ws: WebSocket<StaffSocketState>, text: st
 
 async function dispatch(ws: WebSocket<StaffSocketState>, frame: InboundFrame, deps: StaffSocketDeps, send: (f: unknown) => void): Promise<void> {
   const s = ws.getUserData();
-  const { chat } = deps;
+  const { staff, queries } = deps.chat;
   switch (frame.type) {
     case 'text': {
-      const m = await chat.sendText(s.user, frame.conversation_id, frame.content);
+      const m = await staff.sendText(s.user, frame.conversation_id, frame.content);
       send(ack('received', frame.conversation_id, { message_id: m.id, seq: m.seq, message_type: m.message_type, timestamp: new Date(m.created_at).toISOString() }));
       return;
     }
     case 'media': {
-      const m = await chat.sendMedia(s.user, frame);
+      const m = await staff.sendMedia(s.user, frame);
       send(
         ack('received', frame.conversation_id, {
           message_id: m.id,
@@ -48,16 +48,16 @@ async function dispatch(ws: WebSocket<StaffSocketState>, frame: InboundFrame, de
       return;
     }
     case 'typing':
-      await chat.typing(s.user, frame.conversation_id, frame.is_typing ?? false);
+      await staff.typing(s.user, frame.conversation_id, frame.is_typing ?? false);
       return;
     case 'mark_read': {
       // Acknowledged only after the read is committed: the dashboard re-fetches the list at once.
-      const r = await chat.markRead(s.user, frame.conversation_id, frame.message_ids ?? null);
+      const r = await staff.markRead(s.user, frame.conversation_id, frame.message_ids ?? null);
       send(ack('marked_read', frame.conversation_id, { up_to_seq: r.upToSeq, marked: r.marked }));
       return;
     }
     case 'subscribe_conversation': {
-      const conv = await chat.conversation(s.user, frame.conversation_id);
+      const conv = await queries.conversation(s.user, frame.conversation_id);
       if (!s.closed && !s.conversations.has(conv.id)) {
         const subject = subjects.conversation(conv.hotel_id, conv.id);
         s.conversations.add(conv.id);
@@ -77,15 +77,15 @@ async function dispatch(ws: WebSocket<StaffSocketState>, frame: InboundFrame, de
       return;
     }
     case 'close_conversation':
-      await chat.close(s.user, frame.conversation_id);
+      await staff.close(s.user, frame.conversation_id);
       send(ack('conversation_closed', frame.conversation_id));
       return;
     case 'reopen-temporary':
-      await chat.reopenTemporary(s.user, frame.conversation_id);
+      await staff.reopenTemporary(s.user, frame.conversation_id);
       send(ack('reopen_button_sent', frame.conversation_id));
       return;
     case 'resume': {
-      const r = await chat.resume(s.user, frame.conversation_id, frame.since_seq);
+      const r = await queries.resume(s.user, frame.conversation_id, frame.since_seq);
       if ('failed' in r) {
         send({ type: 'resume_failed', conversation_id: frame.conversation_id, reason: 'too many messages missed; reload the conversation', last_seq: r.lastSeq });
         return;

@@ -4,7 +4,7 @@
 import type { AuthService } from '../../auth/service.js';
 import type { DepartmentActor } from '../../chat/department-actor.js';
 import type { SubjectRelay } from '../../chat/delivery/relay.js';
-import type { ChatService } from '../../chat/service.js';
+import type { ChatCore } from '../../chat/core.js';
 import { staffName } from '../../chat/rules.js';
 import type { Registry } from '../../actors/registry.js';
 import { canonicalDepartment, type Department } from '../../directory/departments.js';
@@ -34,7 +34,7 @@ export interface StaffSocketState extends SocketState {
 
 export interface StaffSocketDeps {
   auth: AuthService;
-  chat: ChatService;
+  chat: Pick<ChatCore, 'staff' | 'queries'>;
   departments: Registry<DepartmentActor>;
   relay: SubjectRelay;
   hub: SocketHub;

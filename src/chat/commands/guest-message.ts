@@ -1,0 +1,183 @@
+// A guest message from the provider webhook (synchronous route or the inbound.webhook job):
+// validated, placed in the guest's active conversation (created when missing) and appended by
+// that conversation's actor. Idempotent by provider_message_id.
+import { canonicalDepartment, DEPARTMENTS, type Department } from '../../directory/departments.js';
+import { normalizePhone } from '../../directory/phone.js';
+import { NotFoundError, UnavailableError, ValidationError } from '../../protocol/errors.js';
+import * as convStore from '../../store/conversations.js';
+import type { Sql } from '../../store/db.js';
+import type { GuestContext } from '../../store/guests.js';
+import * as msgStore from '../../store/messages.js';
+import { Lru } from '../../util/lru.js';
+import type { AppendInput, AppendOutcome } from '../conversation-actor.js';
+import type { ConversationFactsCache } from '../conversation-facts.js';
+import type { GuestContextCache } from '../guest-cache.js';
+import type { ConversationType, MediaType, MessageType } from '../model.js';
+import { conversationTypeFor, startsConversation } from '../rules.js';
+import { askConversation, conversationState, type ActorAccess } from './ask.js';
+
+export interface GuestMessageDeps extends ActorAccess {
+  sql: Sql;
+  facts: Pick<ConversationFactsCache, 'get'>;
+  guests: Pick<GuestContextCache, 'get'>;
+  phoneRegion?: string;
+  /** Provider media ids can be downloaded (a WhatsApp API is configured). */
+  providerMedia: boolean;
+}
+
+export interface GuestMessageInput {
+  /** Hotel of the channel the message arrived on: the guest is looked up only there. */
+  hotel_id: string;
+  /** The channel's external id (kept for logs and queued jobs). */
+  channel?: string;
+  whatsapp_number: string;
+  message: string;
+  message_type?: 'text' | MediaType;
+  department?: string;
+  conversation_id?: number;
+  provider_message_id?: string;
+  media_url?: string;
+  media_id?: string;
+  media_filename?: string;
+}
+
+export interface GuestMessageResult {
+  message: string;
+  message_id: number;
+  conversation_id: number;
+  seq: number;
+  department: Department;
+  conversation_type: ConversationType;
+  conversation_created: boolean;
+  duplicate?: true;
+}
+
+export class GuestMessages {
+  private resolved = new Lru<string, number>(50_000);
+  private resolving = new Map<string, Promise<number>>();
+  private inflightProviderIds = new Map<string, Promise<GuestMessageResult>>();
+
+  constructor(private readonly deps: GuestMessageDeps) {}
+
+  /** A guest message from the provider webhook. Idempotent by provider_message_id. */
+  receive(input: GuestMessageInput): Promise<GuestMessageResult> {
+    const pid = input.provider_message_id;
+    if (!pid) return this.store(input);
+    const running = this.inflightProviderIds.get(pid);
+    if (running) return running.then((r) => ({ ...r, duplicate: true as const }));
+    const p = this.store(input).finally(() => this.inflightProviderIds.delete(pid));
+    this.inflightProviderIds.set(pid, p);
+    return p;
+  }
+
+  private async store(input: GuestMessageInput): Promise<GuestMessageResult> {
+    const number = normalizePhone(input.whatsapp_number, this.deps.phoneRegion);
+    if (!number) throw ValidationError.of({ whatsapp_number: 'is not a valid phone number' });
+    const messageType: MessageType = input.message_type ?? 'text';
+    if (messageType !== 'text' && !input.media_url && !input.media_id) {
+      throw ValidationError.of({ media_url: `media_url or media_id is required for ${messageType} messages` });
+    }
+    if (messageType === 'text' && input.message.trim() === '') throw ValidationError.of({ message: 'cannot be empty' });
+    let department: Department | null = null;
+    if (input.department !== undefined) {
+      department = canonicalDepartment(input.department);
+      if (!department) throw ValidationError.of({ department: `must be one of ${DEPARTMENTS.join(', ')}` });
+    } else if (input.conversation_id === undefined) {
+      throw ValidationError.of({ department: 'is required when conversation_id is not given' });
+    }
+    const guest = await this.deps.guests.get(input.hotel_id, number);
+    if (!guest) throw new NotFoundError('Guest not found');
+    const appendInput = this.appendInput(input, messageType);
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const target = input.conversation_id !== undefined
+        ? await this.explicitConversation(input.conversation_id, guest)
+        : await this.resolveConversation(guest, department!);
+      const outcome = await askConversation<AppendOutcome>(this.deps, target, (reply) => ({ t: 'append', input: appendInput, reply }));
+      if (outcome.status === 'ok') {
+        return {
+          message: 'Webhook processed successfully',
+          message_id: outcome.message.id,
+          conversation_id: outcome.conversation.id,
+          seq: outcome.message.seq,
+          department: outcome.conversation.department,
+          conversation_type: outcome.conversation.conversation_type,
+          conversation_created: startsConversation(outcome.message.seq),
+        };
+      }
+      if (outcome.status === 'duplicate') return this.originalResult(input.provider_message_id!);
+      // Closed meanwhile (or our cached id was stale): resolve again.
+      this.resolved.delete(this.resolveKey(guest, department));
+      if (input.conversation_id !== undefined) throw new NotFoundError('Conversation not found or not active');
+    }
+    throw new UnavailableError('the conversation kept closing; retry');
+  }
+
+  private appendInput(input: GuestMessageInput, messageType: MessageType): AppendInput {
+    return {
+      sender: { kind: 'guest' },
+      messageType,
+      content: input.message,
+      providerMessageId: input.provider_message_id,
+      media:
+        messageType === 'text'
+          ? undefined
+          : {
+              key: null,
+              url: input.media_url ?? null,
+              filename: input.media_filename ?? input.media_id ?? `${messageType}`,
+              contentType: null,
+              // Copied into our store by the media.ingest job (provider URLs expire).
+              source: input.media_url ?? (input.media_id && this.deps.providerMedia ? `media_id:${input.media_id}` : null),
+            },
+    };
+  }
+
+  private async originalResult(providerMessageId: string): Promise<GuestMessageResult> {
+    const m = await msgStore.findByProviderId(this.deps.sql, providerMessageId);
+    if (!m) throw new UnavailableError('duplicate of a message that is not visible yet; retry');
+    const s = await conversationState(this.deps, m.conversation_id);
+    return {
+      message: 'Webhook processed successfully',
+      message_id: m.id,
+      conversation_id: m.conversation_id,
+      seq: m.seq,
+      department: s.department,
+      conversation_type: s.conversation_type,
+      conversation_created: startsConversation(m.seq),
+      duplicate: true,
+    };
+  }
+
+  /** A conversation the webhook named: the guest's own at that hotel (a closed one is refused on append). */
+  private async explicitConversation(id: number, guest: GuestContext): Promise<number> {
+    const f = await this.deps.facts.get(id);
+    if (!f || f.guest_id !== guest.guest_id || f.hotel_id !== guest.hotel_id) throw new NotFoundError('Conversation not found or not active');
+    return id;
+  }
+
+  private resolveKey(guest: GuestContext, department: Department | null): string {
+    // The type is part of the key: after a check-in or check-out the guest's next message goes
+    // to a conversation of the new type.
+    return `${guest.guest_id}:${guest.hotel_id}:${department}:${conversationTypeFor(guest.status)}`;
+  }
+
+  /** The active conversation for (guest, hotel, department, type), created when missing. */
+  private async resolveConversation(guest: GuestContext, department: Department): Promise<number> {
+    const key = this.resolveKey(guest, department);
+    const cached = this.resolved.get(key);
+    if (cached !== undefined) return cached;
+    let running = this.resolving.get(key);
+    if (!running) {
+      running = convStore
+        .findOrCreateActive(this.deps.sql, { guest_id: guest.guest_id, hotel_id: guest.hotel_id, department, conversation_type: conversationTypeFor(guest.status) })
+        .then((r) => {
+          this.resolved.set(key, r.id);
+          return r.id;
+        })
+        .finally(() => this.resolving.delete(key));
+      this.resolving.set(key, running);
+    }
+    return running;
+  }
+}

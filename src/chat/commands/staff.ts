@@ -1,0 +1,139 @@
+// Commands of a staff member (socket frames and REST): each is authorised from the conversation's
+// facts before its actor is asked (nothing is allocated for an id the caller may not use), then
+// handled by that actor, which checks access again against the state it applies the command to.
+import { canonicalDepartment, DEPARTMENTS, type Department } from '../../directory/departments.js';
+import type { User } from '../../directory/model.js';
+import { normalizePhone } from '../../directory/phone.js';
+import { effectiveDepartments } from '../../directory/roles.js';
+import { attachmentFor } from '../../media/attachment.js';
+import type { MediaSigner } from '../../media/signer.js';
+import { ConflictError, ForbiddenError, UnavailableError, ValidationError } from '../../protocol/errors.js';
+import * as convStore from '../../store/conversations.js';
+import type { ConversationState } from '../../store/conversations.js';
+import type { Sql } from '../../store/db.js';
+import { guestContextAt } from '../../store/guests.js';
+import type { AppendInput, AppendOutcome, ReadOutcome } from '../conversation-actor.js';
+import { authoriseStaff, staffOnly, type ConversationFactsCache } from '../conversation-facts.js';
+import type { MediaType, MessageView } from '../model.js';
+import { staffName } from '../rules.js';
+import { askConversation, type ActorAccess } from './ask.js';
+
+export interface StaffCommandDeps extends ActorAccess {
+  sql: Sql;
+  facts: Pick<ConversationFactsCache, 'get'>;
+  signer: MediaSigner;
+  phoneRegion?: string;
+  /** Whether staff replies can reach WhatsApp (a provider is configured). */
+  whatsappEnabled: boolean;
+  /** Queues a provider-side action (e.g. the reopen button). */
+  enqueueOutbound: (payload: Record<string, unknown>) => Promise<void>;
+}
+
+export interface MediaInput {
+  conversation_id: number;
+  file_url: string;
+  filename: string;
+  file_type: MediaType;
+  caption?: string;
+}
+
+export class StaffCommands {
+  constructor(private readonly deps: StaffCommandDeps) {}
+
+  async sendText(user: User, conversationId: number, content: string): Promise<MessageView> {
+    const text = content.trim();
+    if (!text) throw ValidationError.of({ content: 'Message content cannot be empty' });
+    await authoriseStaff(this.deps.facts, user, conversationId);
+    return this.append(conversationId, { sender: { kind: 'staff', user }, messageType: 'text', content: text });
+  }
+
+  /**
+   * A staff attachment: an upload of this conversation, typed by its sniffed content (see
+   * media/attachment.ts; the frame's file_type and filename are not trusted). The message insert
+   * marks the upload as used in the same statement (trigger of sql/006_media_attach.sql).
+   */
+  async sendMedia(user: User, m: MediaInput): Promise<MessageView> {
+    await authoriseStaff(this.deps.facts, user, m.conversation_id);
+    const file = await attachmentFor(this.deps, m.conversation_id, m.file_url);
+    return this.append(m.conversation_id, {
+      sender: { kind: 'staff', user },
+      messageType: file.kind,
+      content: m.caption?.trim() || file.filename,
+      media: { key: file.key, url: null, filename: file.filename, contentType: file.contentType },
+    });
+  }
+
+  private async append(conversationId: number, input: AppendInput): Promise<MessageView> {
+    const outcome = await askConversation<AppendOutcome>(this.deps, conversationId, (reply) => ({ t: 'append', input, reply }));
+    if (outcome.status !== 'ok') throw new ConflictError('This conversation is closed');
+    return outcome.message;
+  }
+
+  /** Marks what was asked read for this staff member (who joins the conversation on first read). */
+  async markRead(user: User, conversationId: number, messageIds: number[] | null): Promise<ReadOutcome> {
+    await authoriseStaff(this.deps.facts, user, conversationId);
+    return askConversation<ReadOutcome>(this.deps, conversationId, (reply) => ({ t: 'read', staff: user, messageIds, reply }));
+  }
+
+  async typing(user: User, conversationId: number, isTyping: boolean): Promise<void> {
+    await authoriseStaff(this.deps.facts, user, conversationId);
+    await askConversation<void>(this.deps, conversationId, (reply) => ({ t: 'typing', who: { kind: 'staff', user }, isTyping, reply }));
+  }
+
+  /** Closes an active conversation. Returns false if it was not active. */
+  async close(user: User, conversationId: number): Promise<boolean> {
+    await authoriseStaff(this.deps.facts, user, conversationId);
+    return askConversation<boolean>(this.deps, conversationId, (reply) => ({ t: 'close', by: user, reply }));
+  }
+
+  /** Reopens a closed conversation. Returns false if it was not closed; 409 if the guest has another active one. */
+  async reopen(user: User, conversationId: number): Promise<boolean> {
+    await authoriseStaff(this.deps.facts, user, conversationId);
+    return askConversation<boolean>(this.deps, conversationId, (reply) => ({ t: 'reopen', by: user, reply }));
+  }
+
+  /** Asks the guest on WhatsApp whether to continue an expired conversation (a button). */
+  async reopenTemporary(user: User, conversationId: number): Promise<void> {
+    await authoriseStaff(this.deps.facts, user, conversationId);
+    const s = await askConversation<ConversationState>(this.deps, conversationId, (reply) => ({ t: 'view', user, reply }));
+    if (s.conversation_type !== 'service') throw new ValidationError('WhatsApp button messages are only supported for service conversations');
+    if (!this.deps.whatsappEnabled) throw new UnavailableError('WhatsApp sending is not configured on this server; the reopen button was not sent');
+    await this.deps.enqueueOutbound({
+      action: 'reopen_button',
+      conversation_id: s.id,
+      to: s.guest.whatsapp_number,
+      department: s.department,
+      requested_by: user.id,
+    });
+  }
+
+  /** Staff create a service conversation with a checked-in guest of their hotel. */
+  async createConversation(user: User, rawNumber: string, rawDepartment: string): Promise<{ conversation_id: number; created: boolean; guest_name: string; department: Department }> {
+    staffOnly(user);
+    const department = canonicalDepartment(rawDepartment);
+    const number = normalizePhone(rawNumber, this.deps.phoneRegion);
+    const bad: Record<string, string> = {};
+    if (!department) bad['department_type'] = `must be one of ${DEPARTMENTS.join(', ')}`;
+    if (!number) bad['guest_whatsapp_number'] = 'Invalid phone number format';
+    if (Object.keys(bad).length) throw ValidationError.of(bad);
+    if (!effectiveDepartments(user).includes(department!)) throw new ForbiddenError(`You are not in the ${department} department`);
+    const guest = await guestContextAt(this.deps.sql, user.hotel_id!, number!);
+    if (!guest) throw ValidationError.of({ guest_whatsapp_number: 'Guest not found' });
+    if (guest.stay_status !== 'active') throw ValidationError.of({ guest_whatsapp_number: 'Guest does not have an active stay' });
+    const { id, created } = await convStore.findOrCreateActive(this.deps.sql, {
+      guest_id: guest.guest_id,
+      hotel_id: guest.hotel_id,
+      department: department!,
+      conversation_type: 'service',
+    });
+    if (created) {
+      // Every listed conversation has at least one message (the dashboard needs last_message).
+      await askConversation<AppendOutcome>(this.deps, id, (reply) => ({
+        t: 'append',
+        input: { sender: { kind: 'system' }, messageType: 'system', content: `Conversation started by ${staffName(user)}` },
+        reply,
+      }));
+    }
+    return { conversation_id: id, created, guest_name: guest.full_name, department: department! };
+  }
+}
