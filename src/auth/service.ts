@@ -11,7 +11,7 @@ import type { Config } from '../config/load.js';
 import type { User } from '../directory/model.js';
 import type { UserChange } from '../directory/users.js';
 import type { Logger } from '../obs/log.js';
-import { AuthError, ValidationError } from '../protocol/errors.js';
+import { AuthError, ValidationError } from '../core/errors.js';
 import type { Db, Sql } from '../store/db.js';
 import * as authStore from '../store/auth.js';
 import * as users from '../store/users.js';

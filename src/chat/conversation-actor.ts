@@ -14,7 +14,7 @@ import { Actor, type ActorStats } from '../actors/actor.js';
 import type { ReplyTo } from '../actors/ask.js';
 import type { User } from '../directory/model.js';
 import type { Logger } from '../obs/log.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import * as convStore from '../store/conversations.js';
 import type { ConversationState } from '../store/conversations.js';
 import type { Sql } from '../store/db.js';

@@ -10,7 +10,7 @@
 // (and those in flight) spend it. Once it is spent, that caller's lookups of uncached ids are
 // refused (429) without a query until it refills; known conversations stay reachable, and other
 // callers are unaffected. So a flood of random ids costs a bounded number of queries and no memory.
-import { RateLimitedError } from '../protocol/errors.js';
+import { RateLimitedError } from '../core/errors.js';
 import type { ConversationFacts } from '../store/conversations.js';
 import { BatchLoader } from '../util/batch-loader.js';
 import { Lru } from '../util/lru.js';

@@ -5,7 +5,7 @@ import type { Broker } from '../fanout/broker.js';
 import { subjects } from '../fanout/subjects.js';
 import type { Counter } from '../obs/metrics.js';
 import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
-import { truncateCodePoints } from '../protocol/text.js';
+import { truncateCodePoints } from '../core/text.js';
 import { encodeEvent, type EventHeader } from './envelope.js';
 import type { MessageView } from './model.js';
 import { broadcastsToStaff, firstName } from './rules.js';

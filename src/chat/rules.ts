@@ -2,7 +2,7 @@
 import type { Department } from '../directory/departments.js';
 import type { GuestStatus, User } from '../directory/model.js';
 import { effectiveDepartments, isChatStaff } from '../directory/roles.js';
-import { truncateCodePoints } from '../protocol/text.js';
+import { truncateCodePoints } from '../core/text.js';
 import { DELIVERY_STATUSES, type ConversationType, type DeliveryStatus, type MessageType } from './model.js';
 
 /** Conversation type follows the guest (DESIGN §6). */

@@ -13,7 +13,7 @@ import { normalizePhone } from '../directory/phone.js';
 import { effectiveDepartments, isChatStaff } from '../directory/roles.js';
 import { attachmentFor } from '../media/attachment.js';
 import type { MediaSigner } from '../media/signer.js';
-import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../core/errors.js';
 import type { PageParams } from '../protocol/rest/paging.js';
 import * as convStore from '../store/conversations.js';
 import type { ConversationRow, ConversationState } from '../store/conversations.js';

@@ -1,7 +1,7 @@
 // Channels of a hotel: its admins (and platform admins, for any hotel) register the provider
 // accounts / numbers its guests write to. Another hotel's channel is a 404, as everywhere.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ForbiddenError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../core/errors.js';
 import type { ChannelCreate, ChannelPatch } from '../protocol/rest/channels.js';
 import * as store from '../store/channels.js';
 import type { Sql } from '../store/db.js';

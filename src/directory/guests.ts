@@ -1,7 +1,7 @@
 // Guests: each hotel keeps its own record per WhatsApp number and sees only its own; the front
 // desk registers and edits them.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { GuestCreate, GuestPatch } from '../protocol/rest/directory.js';
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';

@@ -1,6 +1,6 @@
 // Hotels: platform admins create and administer them; a hotel's own admins edit its profile.
 import type { Static } from '@sinclair/typebox';
-import { ForbiddenError, ValidationError } from '../protocol/errors.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
 import type { HotelCreate, HotelPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/hotels.js';

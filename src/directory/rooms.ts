@@ -1,6 +1,6 @@
 // Rooms of a hotel: its admins and managers manage them, all its staff can read them.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError } from '../protocol/errors.js';
+import { ConflictError } from '../core/errors.js';
 import type { RoomCreate, RoomPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';

@@ -1,6 +1,6 @@
 // Hotel scoping: every directory query runs inside the caller's hotel. Platform admins work
 // across hotels and name one where a write needs it.
-import { ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { User } from './model.js';
 import { isPlatformAdmin } from './roles.js';
 

@@ -3,7 +3,7 @@
 // what chat routing follows. Each transition is one transaction; effects on chat (closing the
 // guest's conversations at checkout) run after it commits.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { CheckInBody, StayCreate, StayPatch } from '../protocol/rest/directory.js';
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';

@@ -1,7 +1,7 @@
 // Staff accounts: hotel admins and managers manage their hotel's staff (never above their own
 // rank); platform admins manage everyone. Passwords are hashed in the worker pool.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { UserCreate, UserPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';

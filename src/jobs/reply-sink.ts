@@ -5,7 +5,7 @@
 // hand-offs are kept in memory.
 import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsLink } from '../nats/link.js';
-import { UnavailableError } from '../protocol/errors.js';
+import { UnavailableError } from '../core/errors.js';
 
 export interface ReplyHandoff {
   message_id: number;

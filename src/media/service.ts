@@ -15,7 +15,7 @@ import busboy from 'busboy';
 import type { ChatService } from '../chat/service.js';
 import type { User } from '../directory/model.js';
 import type { Logger } from '../obs/log.js';
-import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../protocol/errors.js';
+import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../core/errors.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/media.js';
 import type { CpuPool } from '../workers/pool.js';

@@ -11,8 +11,8 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/errors';
-import { ValidationError, type FieldProblems } from './errors.js';
-import { textProblem } from './text.js';
+import { ValidationError, type FieldProblems } from '../core/errors.js';
+import { textProblem } from '../core/text.js';
 
 /** Beyond this many bad fields, a report names no more (a body of 10,000 bad ids gets 50). */
 export const MAX_REPORTED = 50;

@@ -1,5 +1,5 @@
 // Dead letters and done-markers of background jobs.
-import { repairText, textProblem } from '../protocol/text.js';
+import { repairText, textProblem } from '../core/text.js';
 import type { Db } from './db.js';
 import type { DeadLetter } from '../jobs/queue.js';
 

@@ -9,7 +9,7 @@ import { ConversationActor, type ConversationCmd } from '../../src/chat/conversa
 import type { ChatEvents } from '../../src/chat/events.js';
 import type { ConversationState } from '../../src/store/conversations.js';
 import { createLogger } from '../../src/obs/log.js';
-import { NotFoundError } from '../../src/protocol/errors.js';
+import { NotFoundError } from '../../src/core/errors.js';
 import { seedHotel } from '../helpers/chat-fixtures.js';
 import { freshDb } from '../helpers/db.js';
 

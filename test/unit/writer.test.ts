@@ -6,7 +6,7 @@ import t from 'tap';
 import { MessageWriter } from '../../src/chat/writer.js';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
-import { OverloadedError } from '../../src/protocol/errors.js';
+import { OverloadedError } from '../../src/core/errors.js';
 import type { Sql } from '../../src/store/db.js';
 import type { NewMessage } from '../../src/store/messages.js';
 import { numberFactory, seedHotel } from '../helpers/chat-fixtures.js';

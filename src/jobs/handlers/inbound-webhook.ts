@@ -3,7 +3,7 @@
 // payload carries the channel and the hotel it resolved to when the webhook was accepted, so the
 // guest is looked up only within that hotel, as in the synchronous path.
 import type { ChatService, GuestMessageInput } from '../../chat/service.js';
-import { isAppError } from '../../protocol/errors.js';
+import { isAppError } from '../../core/errors.js';
 import { PermanentJobError, type Job } from '../queue.js';
 
 export function inboundWebhookHandler(chat: ChatService) {

@@ -5,7 +5,7 @@ import { guestOfRow, viewOf, type ChatService } from '../../chat/service.js';
 import { parseId } from '../../directory/scope.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { inboundKey } from '../../jobs/handlers/inbound-webhook.js';
-import { ConflictError, ValidationError } from '../../protocol/errors.js';
+import { ConflictError, ValidationError } from '../../core/errors.js';
 import * as c from '../../protocol/rest/chat.js';
 import { validate } from '../../protocol/validate.js';
 import type { StoredMessage } from '../../store/messages.js';

@@ -6,7 +6,7 @@ import type { RoomService } from '../../directory/rooms.js';
 import { parseId } from '../../directory/scope.js';
 import type { StayService } from '../../directory/stays.js';
 import type { UserService } from '../../directory/users.js';
-import { NotFoundError } from '../../protocol/errors.js';
+import { NotFoundError } from '../../core/errors.js';
 import * as d from '../../protocol/rest/directory.js';
 import type { Sql } from '../../store/db.js';
 import * as notifications from '../../store/notifications.js';

@@ -8,7 +8,7 @@ import type { ChatService } from '../../chat/service.js';
 import { normalizePhone } from '../../directory/phone.js';
 import { LOW, subjects } from '../../fanout/subjects.js';
 import type { Logger } from '../../obs/log.js';
-import { AuthError, ForbiddenError, isAppError, NotFoundError } from '../../protocol/errors.js';
+import { AuthError, ForbiddenError, isAppError, NotFoundError } from '../../core/errors.js';
 import { errorFrame, parseInbound } from '../../protocol/frames.js';
 import type { Sql } from '../../store/db.js';
 import { activeConversationsOfGuest } from '../../store/conversations.js';

@@ -1,7 +1,7 @@
 // One inbound staff frame → one chat command → the reply frames for this socket. Every failure
 // becomes {type:"error", message} and the socket stays open.
 import { subjects, LOW } from '../../fanout/subjects.js';
-import { isAppError } from '../../protocol/errors.js';
+import { isAppError } from '../../core/errors.js';
 import { ack, errorFrame, parseInbound, type InboundFrame } from '../../protocol/frames.js';
 import { socketMessage } from '../../protocol/rest/chat.js';
 import type { WebSocket } from '../uws.js';

@@ -12,7 +12,7 @@ import type { User } from '../../directory/model.js';
 import { effectiveDepartments, isChatStaff } from '../../directory/roles.js';
 import { LOW, subjects } from '../../fanout/subjects.js';
 import type { Logger } from '../../obs/log.js';
-import { AuthError, ForbiddenError, NotFoundError } from '../../protocol/errors.js';
+import { AuthError, ForbiddenError, NotFoundError } from '../../core/errors.js';
 import type { TokenBucket } from '../../util/rate-limit.js';
 import type { MediaUrl } from '../../protocol/rest/chat.js';
 import type { SocketEndpoint } from '../server.js';
