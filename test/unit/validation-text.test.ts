@@ -1,4 +1,4 @@
-// Issue 11 (#4) — the text rule (protocol/text.ts): what it refuses, cuts by code point, repair
+// Issue 11 (#4) — the text rule (core/text.ts): what it refuses, cuts by code point, repair
 // for records that must store anything, and its use by previews and socket frames.
 import t from 'tap';
 import { previewOf } from '../../src/chat/rules.js';
