@@ -11,7 +11,7 @@ import { ChatService } from '../chat/service.js';
 import { GuestContextCache } from '../chat/guest-cache.js';
 import { MessageWriter } from '../chat/writer.js';
 import type { Config } from '../config/load.js';
-import { canonicalDepartment } from '../directory/departments.js';
+import { canonicalDepartment } from '../core/departments.js';
 import { OutboxRelay } from '../jobs/outbox.js';
 import type { MediaSigner } from '../media/signer.js';
 import type { Logger } from '../obs/log.js';

@@ -8,7 +8,7 @@
 // broadcast. Socket upgrades always read the state fresh.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
-import type { User } from '../directory/model.js';
+import type { User } from '../core/directory.js';
 import type { UserChange } from '../directory/users.js';
 import type { Logger } from '../obs/log.js';
 import { AuthError, ValidationError } from '../core/errors.js';

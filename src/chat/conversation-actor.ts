@@ -12,7 +12,7 @@
 // gets a fresh actor that finds it.
 import { Actor, type ActorStats } from '../actors/actor.js';
 import type { ReplyTo } from '../actors/ask.js';
-import type { User } from '../directory/model.js';
+import type { User } from '../core/directory.js';
 import type { Logger } from '../obs/log.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import * as convStore from '../store/conversations.js';
@@ -21,7 +21,7 @@ import type { Sql } from '../store/db.js';
 import * as msgStore from '../store/messages.js';
 import type { InsertedMessage, NewMessage } from '../store/messages.js';
 import type { ChatEvents } from './events.js';
-import type { MessageType, MessageView, SenderType } from './model.js';
+import type { MessageType, MessageView, SenderType } from '../core/chat.js';
 import { markRead } from './read-state.js';
 import { conversationAccess, firstName, previewOf, staffName, startsConversation } from './rules.js';
 

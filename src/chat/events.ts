@@ -1,13 +1,13 @@
 // Building and publishing chat events. Each event is serialized once here and the same bytes go
 // to every subject it belongs to; nodes hand them to their uWS topics untouched.
-import type { Department } from '../directory/departments.js';
+import type { Department } from '../core/departments.js';
 import type { Broker } from '../fanout/broker.js';
 import { subjects } from '../fanout/subjects.js';
 import type { Counter } from '../obs/metrics.js';
 import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
 import { truncateCodePoints } from '../core/text.js';
 import { encodeEvent, type EventHeader } from './envelope.js';
-import type { MessageView } from './model.js';
+import type { MessageView } from '../core/chat.js';
 import { broadcastsToStaff, firstName } from './rules.js';
 import type { ConversationState } from '../store/conversations.js';
 

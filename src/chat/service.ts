@@ -7,8 +7,8 @@
 // actor is asked, so an id a caller may not use — or that does not exist — never spawns one.
 import { ask } from '../actors/ask.js';
 import type { Registry } from '../actors/registry.js';
-import { canonicalDepartment, DEPARTMENTS, type Department } from '../directory/departments.js';
-import type { User } from '../directory/model.js';
+import { canonicalDepartment, DEPARTMENTS, type Department } from '../core/departments.js';
+import type { User } from '../core/directory.js';
 import { normalizePhone } from '../directory/phone.js';
 import { effectiveDepartments, isChatStaff } from '../directory/roles.js';
 import { attachmentFor } from '../media/attachment.js';
@@ -25,8 +25,8 @@ import { Lru } from '../util/lru.js';
 import type { ConversationFacts, ConversationFactsCache } from './conversation-facts.js';
 import type { GuestContextCache } from './guest-cache.js';
 import type { AppendInput, AppendOutcome, ConversationActor, ConversationCmd, ReadOutcome } from './conversation-actor.js';
-import type { ConversationType, DeliveryStatus, GuestSnapshot, MediaType, MessageType, MessageView } from './model.js';
-import { CONVERSATION_TYPES } from './model.js';
+import type { ConversationType, DeliveryStatus, GuestSnapshot, MediaType, MessageType, MessageView } from '../core/chat.js';
+import { CONVERSATION_TYPES } from '../core/chat.js';
 import { conversationAccess, conversationTypeFor, deliveryAllowedFrom, firstName, staffName, startsConversation } from './rules.js';
 import type { ChatEvents } from './events.js';
 

@@ -5,7 +5,7 @@ import type { HotelCreate, HotelPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/hotels.js';
 import type { Page, Paged } from '../store/paging.js';
-import type { Hotel, User } from './model.js';
+import type { Hotel, User } from '../core/directory.js';
 import { isPlatformAdmin } from './roles.js';
 import { isUuid, listScope, notFound, requireRole } from './scope.js';
 

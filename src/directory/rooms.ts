@@ -6,7 +6,7 @@ import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Page, Paged } from '../store/paging.js';
 import * as store from '../store/rooms.js';
-import type { Room, User } from './model.js';
+import type { Room, User } from '../core/directory.js';
 import { canManageHotel, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
 

@@ -14,7 +14,7 @@ import * as guests from '../store/guests.js';
 import * as store from '../store/stays.js';
 import type { StayView } from '../store/stays.js';
 import type { GuestService } from './guests.js';
-import type { User } from './model.js';
+import type { User } from '../core/directory.js';
 import { canManageGuests, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
 

@@ -10,8 +10,8 @@ import type { Page, Paged } from '../store/paging.js';
 import * as store from '../store/users.js';
 import { endAllSessions } from '../store/auth.js';
 import type { CpuPool } from '../workers/pool.js';
-import { canonicalDepartments, type Department } from './departments.js';
-import type { User, UserType } from './model.js';
+import { canonicalDepartments, type Department } from '../core/departments.js';
+import type { User, UserType } from '../core/directory.js';
 import { canAssignUserType, canManageHotel, defaultDepartments, effectiveDepartments, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole } from './scope.js';
 

@@ -1,7 +1,7 @@
 // Subject names of chat fanout. Every subject carries the hotel, so no subscription can ever
 // receive another hotel's traffic. The same strings name the local uWS topics; low-priority
 // events (typing, presence) go to a sibling topic with the LOW suffix, which slow sockets drop.
-import { departmentSlug, type Department } from '../directory/departments.js';
+import { departmentSlug, type Department } from '../core/departments.js';
 
 export const LOW = '|lo';
 

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { ChatService } from '../chat/service.js';
-import type { User } from '../directory/model.js';
+import type { User } from '../core/directory.js';
 import type { Logger } from '../obs/log.js';
 import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../core/errors.js';
 import type { Sql } from '../store/db.js';

@@ -1,7 +1,7 @@
 // Conversations: resolution of the one active conversation per (guest, hotel, department, type),
 // the state a ConversationActor loads, status changes and the staff list.
-import type { ConversationType, GuestSnapshot } from '../chat/model.js';
-import type { Department } from '../directory/departments.js';
+import type { ConversationType, GuestSnapshot } from '../core/chat.js';
+import type { Department } from '../core/departments.js';
 import type { Db } from './db.js';
 import type { Page, Paged } from './paging.js';
 import type { StoredMessage } from './messages.js';

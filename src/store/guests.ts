@@ -1,7 +1,7 @@
 // Guests: each hotel keeps its own record per WhatsApp number. The webhook path looks a number up
 // only within the hotel of the channel the message arrived on (never across hotels: any hotel can
 // create a record for any number).
-import type { Guest, GuestStatus } from '../directory/model.js';
+import type { Guest, GuestStatus } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
 import type { Page, Paged } from './paging.js';
 

@@ -1,5 +1,5 @@
 // Hotels.
-import type { Hotel } from '../directory/model.js';
+import type { Hotel } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
 import type { Page, Paged } from './paging.js';
 

@@ -1,5 +1,5 @@
 // Rooms of a hotel.
-import type { Room, RoomStatus } from '../directory/model.js';
+import type { Room, RoomStatus } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
 import type { Page, Paged } from './paging.js';
 

@@ -1,6 +1,6 @@
 // Stays: the check-in record that links a guest to a hotel (and a room). Status transitions are
 // conditional updates, so two desks checking in the same stay cannot both succeed.
-import type { Stay, StayStatus } from '../directory/model.js';
+import type { Stay, StayStatus } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
 import type { Page, Paged } from './paging.js';
 

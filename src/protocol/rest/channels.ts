@@ -1,7 +1,7 @@
 // Wire shapes of /api/channels/: the provider accounts / numbers a hotel receives guests on.
 // A channel's secrets (WhatsApp Cloud API, later) are write-only: presentChannel never shows them.
 import { Type } from '@sinclair/typebox';
-import { CHANNEL_PROVIDERS, type Channel } from '../../directory/channel-model.js';
+import { CHANNEL_PROVIDERS, type Channel } from '../../core/channel.js';
 import { PageQuery } from './paging.js';
 
 const strict = { additionalProperties: false } as const;

@@ -1,7 +1,7 @@
 // Wire shapes of the chat REST API and of the message/conversation objects shared with socket
 // events, in exactly the shapes the dashboard reads (see shared/reference/hotel-dashboard.md).
 import { Type } from '@sinclair/typebox';
-import { CONVERSATION_STATUSES, CONVERSATION_TYPES, MEDIA_TYPES, type MessageView } from '../../chat/model.js';
+import { CONVERSATION_STATUSES, CONVERSATION_TYPES, MEDIA_TYPES, type MessageView } from '../../core/chat.js';
 import { firstName, timeAgo } from '../../chat/rules.js';
 import type { ConversationRow } from '../../store/conversations.js';
 import { PageQuery } from './paging.js';

@@ -1,8 +1,8 @@
 // Wire shapes of the directory endpoints: request bodies and queries (typebox) and the response
 // objects built from stored rows.
 import { Type } from '@sinclair/typebox';
-import type { Hotel, Room, Guest, User } from '../../directory/model.js';
-import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../directory/model.js';
+import type { Hotel, Room, Guest, User } from '../../core/directory.js';
+import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../core/directory.js';
 import type { Notification } from '../../store/notifications.js';
 import type { StayView } from '../../store/stays.js';
 import { PageQuery } from './paging.js';

@@ -1,6 +1,6 @@
 // Small helpers shared by route modules: authentication and paging glue.
 import type { AuthService } from '../../auth/service.js';
-import type { User } from '../../directory/model.js';
+import type { User } from '../../core/directory.js';
 import { pageBody, pageParams, type PageParams } from '../../protocol/rest/paging.js';
 import type { Paged } from '../../store/paging.js';
 import type { HttpContext } from '../http/context.js';

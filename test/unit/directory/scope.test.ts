@@ -1,6 +1,6 @@
 // Issue 3 — hotel scoping helpers: path ids, list scope and write scope.
 import t from 'tap';
-import type { User, UserType } from '../../../src/directory/model.js';
+import type { User, UserType } from '../../../src/core/directory.js';
 import { isUuid, listScope, parseId, writeScope } from '../../../src/directory/scope.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../../src/core/errors.js';
 import { requireRole } from '../../../src/directory/scope.js';

@@ -1,5 +1,5 @@
 // Chat records as stored, and the vocabulary of the chat domain.
-import type { Department } from '../directory/departments.js';
+import type { Department } from './departments.js';
 
 export const CONVERSATION_TYPES = ['service', 'demo', 'checkin', 'checked_in', 'general'] as const;
 export type ConversationType = (typeof CONVERSATION_TYPES)[number];
