@@ -16,12 +16,11 @@ import type { User } from '../core/directory.js';
 import type { Logger } from '../obs/log.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import * as convStore from '../store/conversations.js';
-import type { ConversationState } from '../store/conversations.js';
 import type { Sql } from '../store/db.js';
 import * as msgStore from '../store/messages.js';
 import type { InsertedMessage, NewMessage } from '../store/messages.js';
 import type { ChatEvents } from './events.js';
-import type { MessageType, MessageView, SenderType } from '../core/chat.js';
+import type { ConversationState, MessageType, MessageView, SenderType } from '../core/chat.js';
 import { markRead } from './read-state.js';
 import { conversationAccess, firstName, previewOf, staffName, startsConversation } from './rules.js';
 

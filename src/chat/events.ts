@@ -7,9 +7,8 @@ import type { Counter } from '../obs/metrics.js';
 import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
 import { truncateCodePoints } from '../core/text.js';
 import { encodeEvent, type EventHeader } from './envelope.js';
-import type { MessageView } from '../core/chat.js';
+import type { ConversationState, MessageView } from '../core/chat.js';
 import { broadcastsToStaff, firstName } from './rules.js';
-import type { ConversationState } from '../store/conversations.js';
 
 export interface ChatEventsDeps {
   broker: Pick<Broker, 'publish'>;

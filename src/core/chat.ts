@@ -55,6 +55,21 @@ export interface GuestSnapshot {
   floor: number | null;
 }
 
+/** Everything a ConversationActor keeps in memory about its conversation. */
+export interface ConversationState {
+  id: number;
+  hotel_id: string;
+  hotel_name: string;
+  guest_id: number;
+  department: Department;
+  conversation_type: ConversationType;
+  status: ConversationStatus;
+  last_seq: number;
+  last_message_at: Date | null;
+  created_at: Date;
+  guest: GuestSnapshot;
+}
+
 /** A message together with what every rendering of it needs. */
 export interface MessageView extends Message {
   sender_name: string;

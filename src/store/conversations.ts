@@ -1,6 +1,6 @@
 // Conversations: resolution of the one active conversation per (guest, hotel, department, type),
 // the state a ConversationActor loads, status changes and the staff list.
-import type { ConversationType, GuestSnapshot } from '../core/chat.js';
+import type { ConversationState, ConversationType } from '../core/chat.js';
 import type { Department } from '../core/departments.js';
 import type { Db } from './db.js';
 import type { Page, Paged } from './paging.js';
@@ -47,21 +47,6 @@ export interface ConversationFacts {
 export function conversationFacts(db: Db, ids: number[]): Promise<ConversationFacts[]> {
   return db<ConversationFacts[]>`
     select id, hotel_id, guest_id, department, conversation_type from conversations where id = any(${ids}::bigint[])`;
-}
-
-/** Everything a ConversationActor keeps in memory about its conversation. */
-export interface ConversationState {
-  id: number;
-  hotel_id: string;
-  hotel_name: string;
-  guest_id: number;
-  department: Department;
-  conversation_type: ConversationType;
-  status: 'active' | 'closed' | 'archived';
-  last_seq: number;
-  last_message_at: Date | null;
-  created_at: Date;
-  guest: GuestSnapshot;
 }
 
 const ROOM_OF_GUEST = (db: Db) => db`

@@ -7,7 +7,7 @@ import { ask } from '../../src/actors/ask.js';
 import { Registry } from '../../src/actors/registry.js';
 import { ConversationActor, type ConversationCmd } from '../../src/chat/conversation-actor.js';
 import type { ChatEvents } from '../../src/chat/events.js';
-import type { ConversationState } from '../../src/store/conversations.js';
+import type { ConversationState } from '../../src/core/chat.js';
 import { createLogger } from '../../src/obs/log.js';
 import { NotFoundError } from '../../src/core/errors.js';
 import { seedHotel } from '../helpers/chat-fixtures.js';
