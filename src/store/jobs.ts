@@ -1,7 +1,6 @@
 // Dead letters and done-markers of background jobs.
 import { repairText, textProblem } from '../core/text.js';
 import type { Db } from './db.js';
-import type { DeadLetter } from '../jobs/queue.js';
 
 /**
  * The payload as JSON that jsonb accepts whatever the job held: NUL and unpaired surrogates in any
@@ -31,7 +30,16 @@ export function storablePayload(payload: unknown): { json: string; repaired: boo
   return { json: json ?? 'null', repaired };
 }
 
-export async function insertDeadLetter(db: Db, rec: DeadLetter): Promise<void> {
+/** A job given up on, as the dead-letter table keeps it (the queue's DeadLetter has this shape). */
+export interface DeadLetterRecord {
+  kind: string;
+  jobId: string;
+  payload: unknown;
+  deliveries: number;
+  reason: string;
+}
+
+export async function insertDeadLetter(db: Db, rec: DeadLetterRecord): Promise<void> {
   const { json, repaired } = storablePayload(rec.payload);
   const reason = repairText(repaired ? `${rec.reason} (payload text repaired: NUL or unpaired surrogates replaced by U+FFFD)` : rec.reason);
   // Already JSON: typed text so it is sent as is and parsed by Postgres, not serialized again.
