@@ -20,7 +20,7 @@ import type { ConversationRow } from '../store/conversations.js';
 import type { Sql } from '../store/db.js';
 import { guestContextAt, type GuestContext } from '../store/guests.js';
 import * as msgStore from '../store/messages.js';
-import type { Paged } from '../store/paging.js';
+import type { Paged } from '../core/paging.js';
 import { Lru } from '../util/lru.js';
 import type { ConversationFacts, ConversationFactsCache } from './conversation-facts.js';
 import type { GuestContextCache } from './guest-cache.js';

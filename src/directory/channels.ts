@@ -6,7 +6,7 @@ import type { ChannelCreate, ChannelPatch } from '../protocol/rest/channels.js';
 import * as store from '../store/channels.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import type { Channel, ChannelProvider } from '../core/channel.js';
 import type { User } from '../core/directory.js';
 import { normalizePhone } from './phone.js';

@@ -6,7 +6,7 @@ import type { GuestCreate, GuestPatch } from '../protocol/rest/directory.js';
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import * as store from '../store/guests.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import type { Guest, User } from '../core/directory.js';
 import { normalizePhone } from './phone.js';
 import { canManageGuests, isPlatformAdmin } from './roles.js';

@@ -4,7 +4,7 @@ import { ForbiddenError, ValidationError } from '../core/errors.js';
 import type { HotelCreate, HotelPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/hotels.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import type { Hotel, User } from '../core/directory.js';
 import { isPlatformAdmin } from './roles.js';
 import { isUuid, listScope, notFound, requireRole } from './scope.js';

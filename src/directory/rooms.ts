@@ -4,7 +4,7 @@ import { ConflictError } from '../core/errors.js';
 import type { RoomCreate, RoomPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import * as store from '../store/rooms.js';
 import type { Room, User } from '../core/directory.js';
 import { canManageHotel, isPlatformAdmin } from './roles.js';

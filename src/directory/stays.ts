@@ -8,7 +8,7 @@ import type { CheckInBody, StayCreate, StayPatch } from '../protocol/rest/direct
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { notifyHotelDesk } from '../store/notifications.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import * as rooms from '../store/rooms.js';
 import * as guests from '../store/guests.js';
 import * as store from '../store/stays.js';

@@ -6,7 +6,7 @@ import type { UserCreate, UserPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { findHotel } from '../store/hotels.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import * as store from '../store/users.js';
 import { endAllSessions } from '../store/auth.js';
 import type { CpuPool } from '../workers/pool.js';

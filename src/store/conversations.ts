@@ -3,7 +3,7 @@
 import type { ConversationState, ConversationType } from '../core/chat.js';
 import type { Department } from '../core/departments.js';
 import type { Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import type { StoredMessage } from './messages.js';
 
 export interface ConversationKey {

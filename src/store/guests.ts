@@ -3,7 +3,7 @@
 // create a record for any number).
 import type { Guest, GuestStatus } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 /** hotelId null: any hotel (platform administrators). */
 export async function findGuest(db: Db, id: number, hotelId: string | null): Promise<Guest | undefined> {

@@ -1,6 +1,6 @@
 // The per-user notification inbox the dashboard polls.
 import type { Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 export interface Notification {
   id: number;

@@ -2,7 +2,7 @@
 // conditional updates, so two desks checking in the same stay cannot both succeed.
 import type { Stay, StayStatus } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 export interface StayView extends Stay {
   room_number: string | null;

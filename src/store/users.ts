@@ -2,7 +2,7 @@
 import type { Department } from '../core/departments.js';
 import type { User, UserType } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 export interface UserWithHash extends User {
   password_hash: string;
