@@ -12,9 +12,8 @@ import type { Page, Paged } from '../core/paging.js';
 import * as rooms from '../store/rooms.js';
 import * as guests from '../store/guests.js';
 import * as store from '../store/stays.js';
-import type { StayView } from '../store/stays.js';
 import type { GuestService } from './guests.js';
-import type { User } from '../core/directory.js';
+import type { StayView, User } from '../core/directory.js';
 import { canManageGuests, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
 

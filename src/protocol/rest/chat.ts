@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { CONVERSATION_STATUSES, CONVERSATION_TYPES, MEDIA_TYPES, type MessageView } from '../../core/chat.js';
 import { firstName, timeAgo } from '../../chat/rules.js';
-import type { ConversationRow } from '../../store/conversations.js';
+import type { ConversationRow } from '../../core/chat.js';
 import { PageQuery } from './paging.js';
 
 const strict = { additionalProperties: false } as const;

@@ -3,8 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Hotel, Room, Guest, User } from '../../core/directory.js';
 import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../core/directory.js';
-import type { Notification } from '../../store/notifications.js';
-import type { StayView } from '../../store/stays.js';
+import type { Notification, StayView } from '../../core/directory.js';
 import { PageQuery } from './paging.js';
 
 const strict = { additionalProperties: false } as const;
