@@ -16,7 +16,7 @@ import { OutboxRelay } from '../jobs/outbox.js';
 import type { MediaSigner } from '../media/signer.js';
 import type { Logger } from '../obs/log.js';
 import { LATENCY_BUCKETS, type Registry } from '../obs/metrics.js';
-import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
+import { encodeMessageFrame, type MediaUrl } from '../chat/message-frame.js';
 import type { Sql } from '../store/db.js';
 import { guestContextsAt } from '../store/guests.js';
 import { conversationFacts, lastSeqs } from '../store/conversations.js';
@@ -92,7 +92,7 @@ export function buildChat(p: ChatParts) {
     publishLocal: p.publishLocal,
     fetchRange: async (conversationId, from, to) => {
       const views = await service.range(conversationId, from, to);
-      return views.map((v) => ({ seq: v.seq, frame: enc.encode(JSON.stringify({ type: 'message', data: socketMessage(v, p.mediaUrl) })) }));
+      return views.map((v) => ({ seq: v.seq, frame: enc.encode(encodeMessageFrame(v, p.mediaUrl)) }));
     },
     lastSeqs: (ids) => lastSeqs(sql, ids),
     log,

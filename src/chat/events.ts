@@ -4,7 +4,7 @@ import type { Department } from '../core/departments.js';
 import type { Broker } from '../fanout/broker.js';
 import { subjects } from '../fanout/subjects.js';
 import type { Counter } from '../obs/metrics.js';
-import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
+import { messageFrame, type MediaUrl } from './message-frame.js';
 import { truncateCodePoints } from '../core/text.js';
 import { encodeEvent, type EventHeader } from './envelope.js';
 import type { ConversationState, MessageView } from '../core/chat.js';
@@ -33,7 +33,7 @@ export class ChatEvents {
     const targets: string[] = [];
     if (broadcastsToStaff(conv.conversation_type)) targets.push(subjects.department(conv.hotel_id, conv.department));
     if (m.sender_type !== 'guest') targets.push(subjects.guest(conv.hotel_id, conv.guest_id));
-    this.send(targets, { k: 'm', c: conv.id, s: m.seq }, { type: 'message', data: socketMessage(m, this.deps.mediaUrl) });
+    this.send(targets, { k: 'm', c: conv.id, s: m.seq }, messageFrame(m, this.deps.mediaUrl));
   }
 
   /** Sent after the conversation and its first message are committed (the dashboard then re-fetches). */

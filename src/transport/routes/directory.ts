@@ -8,6 +8,7 @@ import type { StayService } from '../../directory/stays.js';
 import type { UserService } from '../../directory/users.js';
 import { NotFoundError } from '../../core/errors.js';
 import * as d from '../../protocol/rest/directory.js';
+import { presentGuest, presentHotel, presentNotification, presentRoom, presentStay, presentUser } from '../presenters/directory.js';
 import type { Sql } from '../../store/db.js';
 import * as notifications from '../../store/notifications.js';
 import { parseQuery } from '../http/query.js';
@@ -30,26 +31,26 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/hotels', async (ctx, me) => {
       const q = parseQuery(ctx, d.HotelQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.hotels.list(me, q, p), d.presentHotel);
+      return kit.page(ctx, p, await s.hotels.list(me, q, p), presentHotel);
     }),
-    authed('POST', '/api/hotels', async (ctx, me) => ({ status: 201, body: d.presentHotel(await s.hotels.create(me, await ctx.json(d.HotelCreate))) })),
-    authed('GET', '/api/hotels/:id', async (ctx, me) => ({ status: 200, body: d.presentHotel(await s.hotels.get(me, ctx.params['id']!)) })),
+    authed('POST', '/api/hotels', async (ctx, me) => ({ status: 201, body: presentHotel(await s.hotels.create(me, await ctx.json(d.HotelCreate))) })),
+    authed('GET', '/api/hotels/:id', async (ctx, me) => ({ status: 200, body: presentHotel(await s.hotels.get(me, ctx.params['id']!)) })),
     authed('PATCH', '/api/hotels/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentHotel(await s.hotels.update(me, ctx.params['id']!, await ctx.json(d.HotelPatch))),
+      body: presentHotel(await s.hotels.update(me, ctx.params['id']!, await ctx.json(d.HotelPatch))),
     })),
 
     // ───── users ─────
     authed('GET', '/api/users', async (ctx, me) => {
       const q = parseQuery(ctx, d.UserQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.users.list(me, q, p), d.presentUser);
+      return kit.page(ctx, p, await s.users.list(me, q, p), presentUser);
     }),
-    authed('POST', '/api/users', async (ctx, me) => ({ status: 201, body: d.presentUser(await s.users.create(me, await ctx.json(d.UserCreate))) })),
-    authed('GET', '/api/users/:id', async (ctx, me) => ({ status: 200, body: d.presentUser(await s.users.get(me, parseId(ctx.params['id']!, 'User'))) })),
+    authed('POST', '/api/users', async (ctx, me) => ({ status: 201, body: presentUser(await s.users.create(me, await ctx.json(d.UserCreate))) })),
+    authed('GET', '/api/users/:id', async (ctx, me) => ({ status: 200, body: presentUser(await s.users.get(me, parseId(ctx.params['id']!, 'User'))) })),
     authed('PATCH', '/api/users/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentUser(await s.users.update(me, parseId(ctx.params['id']!, 'User'), await ctx.json(d.UserPatch))),
+      body: presentUser(await s.users.update(me, parseId(ctx.params['id']!, 'User'), await ctx.json(d.UserPatch))),
     })),
     authed('DELETE', '/api/users/:id', async (ctx, me) => {
       await s.users.deactivate(me, parseId(ctx.params['id']!, 'User'));
@@ -60,16 +61,16 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/rooms', async (ctx, me) => {
       const q = parseQuery(ctx, d.RoomQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.rooms.list(me, q, p), d.presentRoom);
+      return kit.page(ctx, p, await s.rooms.list(me, q, p), presentRoom);
     }),
     authed('POST', '/api/rooms', async (ctx, me) => ({
       status: 201,
-      body: d.presentRoom(await s.rooms.create(me, await ctx.json(d.RoomCreate))),
+      body: presentRoom(await s.rooms.create(me, await ctx.json(d.RoomCreate))),
     })),
-    authed('GET', '/api/rooms/:id', async (ctx, me) => ({ status: 200, body: d.presentRoom(await s.rooms.get(me, parseId(ctx.params['id']!, 'Room'))) })),
+    authed('GET', '/api/rooms/:id', async (ctx, me) => ({ status: 200, body: presentRoom(await s.rooms.get(me, parseId(ctx.params['id']!, 'Room'))) })),
     authed('PATCH', '/api/rooms/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentRoom(await s.rooms.update(me, parseId(ctx.params['id']!, 'Room'), await ctx.json(d.RoomPatch))),
+      body: presentRoom(await s.rooms.update(me, parseId(ctx.params['id']!, 'Room'), await ctx.json(d.RoomPatch))),
     })),
     authed('DELETE', '/api/rooms/:id', async (ctx, me) => {
       await s.rooms.remove(me, parseId(ctx.params['id']!, 'Room'));
@@ -80,13 +81,13 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/guests', async (ctx, me) => {
       const q = parseQuery(ctx, d.GuestQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.guests.list(me, q, p), d.presentGuest);
+      return kit.page(ctx, p, await s.guests.list(me, q, p), presentGuest);
     }),
-    authed('POST', '/api/guests', async (ctx, me) => ({ status: 201, body: d.presentGuest(await s.guests.create(me, await ctx.json(d.GuestCreate))) })),
-    authed('GET', '/api/guests/:id', async (ctx, me) => ({ status: 200, body: d.presentGuest(await s.guests.get(me, parseId(ctx.params['id']!, 'Guest'))) })),
+    authed('POST', '/api/guests', async (ctx, me) => ({ status: 201, body: presentGuest(await s.guests.create(me, await ctx.json(d.GuestCreate))) })),
+    authed('GET', '/api/guests/:id', async (ctx, me) => ({ status: 200, body: presentGuest(await s.guests.get(me, parseId(ctx.params['id']!, 'Guest'))) })),
     authed('PATCH', '/api/guests/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentGuest(await s.guests.update(me, parseId(ctx.params['id']!, 'Guest'), await ctx.json(d.GuestPatch))),
+      body: presentGuest(await s.guests.update(me, parseId(ctx.params['id']!, 'Guest'), await ctx.json(d.GuestPatch))),
     })),
     authed('POST', '/api/guests/:id/socket-token', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
@@ -97,35 +98,35 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/stays', async (ctx, me) => {
       const q = parseQuery(ctx, d.StayQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.stays.list(me, q, p), d.presentStay);
+      return kit.page(ctx, p, await s.stays.list(me, q, p), presentStay);
     }),
     authed('POST', '/api/stays', async (ctx, me) => ({
       status: 201,
-      body: d.presentStay(await s.stays.create(me, await ctx.json(d.StayCreate))),
+      body: presentStay(await s.stays.create(me, await ctx.json(d.StayCreate))),
     })),
-    authed('GET', '/api/stays/:id', async (ctx, me) => ({ status: 200, body: d.presentStay(await s.stays.get(me, parseId(ctx.params['id']!, 'Stay'))) })),
+    authed('GET', '/api/stays/:id', async (ctx, me) => ({ status: 200, body: presentStay(await s.stays.get(me, parseId(ctx.params['id']!, 'Stay'))) })),
     authed('PATCH', '/api/stays/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentStay(await s.stays.update(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.StayPatch))),
+      body: presentStay(await s.stays.update(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.StayPatch))),
     })),
     authed('POST', '/api/stays/:id/check-in', async (ctx, me) => ({
       status: 200,
-      body: d.presentStay(await s.stays.checkIn(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.CheckInBody))),
+      body: presentStay(await s.stays.checkIn(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.CheckInBody))),
     })),
     authed('POST', '/api/stays/:id/check-out', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
-      return { status: 200, body: d.presentStay(await s.stays.checkOut(me, parseId(ctx.params['id']!, 'Stay'))) };
+      return { status: 200, body: presentStay(await s.stays.checkOut(me, parseId(ctx.params['id']!, 'Stay'))) };
     }),
     authed('POST', '/api/stays/:id/cancel', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
-      return { status: 200, body: d.presentStay(await s.stays.cancel(me, parseId(ctx.params['id']!, 'Stay'))) };
+      return { status: 200, body: presentStay(await s.stays.cancel(me, parseId(ctx.params['id']!, 'Stay'))) };
     }),
 
     // ───── notifications (the dashboard polls these on every page) ─────
     authed('GET', '/api/notifications', async (ctx, me) => {
       const q = parseQuery(ctx, d.NotificationQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await notifications.listNotifications(s.sql, me.id, { unread: q.unread }, p), d.presentNotification);
+      return kit.page(ctx, p, await notifications.listNotifications(s.sql, me.id, { unread: q.unread }, p), presentNotification);
     }),
     authed('POST', '/api/notifications/:id/mark-read', async (ctx, me) => {
       await ctx.json(d.EmptyBody);

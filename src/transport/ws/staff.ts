@@ -14,7 +14,7 @@ import { LOW, subjects } from '../../fanout/subjects.js';
 import type { Logger } from '../../obs/log.js';
 import { AuthError, ForbiddenError, NotFoundError } from '../../core/errors.js';
 import type { TokenBucket } from '../../util/rate-limit.js';
-import type { MediaUrl } from '../../protocol/rest/chat.js';
+import type { MediaUrl } from '../../chat/message-frame.js';
 import type { SocketEndpoint } from '../server.js';
 import type { WebSocket } from '../uws.js';
 import { handleStaffFrame } from './staff-frames.js';
