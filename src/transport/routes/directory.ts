@@ -2,15 +2,13 @@
 // call the directory services (which authorise and scope by hotel) and encode.
 import type { GuestService } from '../../directory/guests.js';
 import type { HotelService } from '../../directory/hotels.js';
+import type { NotificationService } from '../../directory/notifications.js';
 import type { RoomService } from '../../directory/rooms.js';
 import { parseId } from '../../directory/scope.js';
 import type { StayService } from '../../directory/stays.js';
 import type { UserService } from '../../directory/users.js';
-import { NotFoundError } from '../../core/errors.js';
 import * as d from '../../protocol/rest/directory.js';
 import { presentGuest, presentHotel, presentNotification, presentRoom, presentStay, presentUser } from '../presenters/directory.js';
-import type { Sql } from '../../store/db.js';
-import * as notifications from '../../store/notifications.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
 import { pageParams, type Kit } from './kit.js';
@@ -21,7 +19,7 @@ export interface DirectoryServices {
   rooms: RoomService;
   guests: GuestService;
   stays: StayService;
-  sql: Sql;
+  notifications: NotificationService;
 }
 
 export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
@@ -126,17 +124,17 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/notifications', async (ctx, me) => {
       const q = parseQuery(ctx, d.NotificationQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await notifications.listNotifications(s.sql, me.id, { unread: q.unread }, p), presentNotification);
+      return kit.page(ctx, p, await s.notifications.list(me, { unread: q.unread }, p), presentNotification);
     }),
     authed('POST', '/api/notifications/:id/mark-read', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
       const id = parseId(ctx.params['id']!, 'Notification');
-      if (!(await notifications.markNotificationRead(s.sql, me.id, id))) throw new NotFoundError('Notification not found');
+      await s.notifications.markRead(me, id);
       return { status: 200, body: { id, is_read: true } };
     }),
     authed('POST', '/api/notifications/mark-all-read', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
-      return { status: 200, body: { marked_read: await notifications.markAllNotificationsRead(s.sql, me.id) } };
+      return { status: 200, body: { marked_read: await s.notifications.markAllRead(me) } };
     }),
   ];
 }
