@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../obs/log.js';
 import { Registry } from '../obs/metrics.js';
 import { registerProcessMetrics } from '../obs/process-metrics.js';
 import { CloseCodes } from '../protocol/codes.js';
+import { activeConversationsOfGuest } from '../store/conversations.js';
 import { translateDbError } from '../store/errors.js';
 import { clearNode, heartbeat } from '../store/presence.js';
 import { createSigner } from '../media/signer.js';
@@ -125,7 +126,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
         mediaUrl,
       }),
       ...guestSocketEndpoints({
-        sql: db.sql,
+        guests: directory.services.guests,
+        activeConversations: async (guestId, hotelId) => (await activeConversationsOfGuest(db.sql, guestId, hotelId)).map((c) => c.id),
         tokens: directory.tokens,
         chat: chat.service,
         relay: chat.relay,

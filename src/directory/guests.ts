@@ -24,6 +24,15 @@ export interface GuestServiceDeps {
 export class GuestService {
   constructor(private readonly deps: GuestServiceDeps) {}
 
+  /**
+   * The guest a socket for this number belongs to, across hotels (a guest token names only the
+   * number): the record with an active stay wins. Undefined when no guest has the number.
+   */
+  async socketGuest(number: string): Promise<store.GuestContext | undefined> {
+    const [ctx] = await store.guestContexts(this.deps.sql, [number]);
+    return ctx;
+  }
+
   number(raw: string, field = 'whatsapp_number'): string {
     const n = normalizePhone(raw, this.deps.defaultRegion);
     if (!n) throw ValidationError.of({ [field]: `"${raw}" is not a phone number in international form` });
