@@ -21,8 +21,3 @@ export function inboundWebhookHandler(chat: ChatService) {
     }
   };
 }
-
-/** Ordering key of a queued webhook: the guest's number, digits only (all spellings line up). */
-export function inboundKey(payload: Pick<GuestMessageInput, 'whatsapp_number'>): string {
-  return String(payload?.whatsapp_number ?? '').replace(/\D/g, '');
-}

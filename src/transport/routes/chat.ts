@@ -4,7 +4,7 @@ import type { ChannelCache } from '../../chat/channel-cache.js';
 import { guestOfRow, viewOf, type ChatService } from '../../chat/service.js';
 import { parseId } from '../../directory/scope.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { inboundKey } from '../../jobs/handlers/inbound-webhook.js';
+import { inboundKey } from '../../jobs/inbound.js';
 import { ConflictError, ValidationError } from '../../core/errors.js';
 import type { MediaUrl } from '../../chat/message-frame.js';
 import * as c from '../../protocol/rest/chat.js';
