@@ -12,14 +12,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import type { ChatService } from '../chat/service.js';
+import type { ConversationState } from '../core/chat.js';
 import type { User } from '../core/directory.js';
 import type { Logger } from '../obs/log.js';
 import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../core/errors.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/media.js';
 import type { CpuPool } from '../workers/pool.js';
-import type { Inspection } from './inspect.js';
+import type { Inspection } from '../workers/media-inspect.js';
 import type { MediaSigner } from './signer.js';
 import type { MediaStorage } from './storage.js';
 
@@ -28,7 +28,8 @@ export interface MediaDeps {
   storage: MediaStorage;
   cpu: Pick<CpuPool, 'inspectMedia'>;
   signer: MediaSigner;
-  chat: Pick<ChatService, 'conversation'>;
+  /** The conversation as the caller may see it; throws when they may not (the chat command layer). */
+  chat: { conversation(user: User, conversationId: number): Promise<Pick<ConversationState, 'hotel_id'>> };
   maxBytes: number;
   log: Logger;
   /** Provider media downloads (WhatsApp Cloud API), when configured. */
