@@ -12,6 +12,7 @@ import { GuestContextCache } from '../chat/guest-cache.js';
 import { MessageWriter } from '../chat/writer.js';
 import type { Config } from '../config/load.js';
 import { canonicalDepartment } from '../core/departments.js';
+import { GUEST_CHANGED } from '../fanout/subjects.js';
 import { OutboxRelay } from '../jobs/outbox.js';
 import type { MediaSigner } from '../media/signer.js';
 import type { Logger } from '../obs/log.js';
@@ -42,7 +43,6 @@ const enc = new TextEncoder();
  * ids it was given, so only a stale or hostile client ever spends this.
  */
 const FACTS_LIMITS: FactsLimits = { maxEntries: 100_000, missBurst: 30, missesPerSecond: 0.5, maxCallers: 20_000 };
-const GUEST_CHANGED = 'dir.guest-changed';
 
 function actorStats(metrics: Registry, log: Logger): ActorStats {
   const processed = metrics.histogram('actor_batch_seconds', 'Time an actor spends on one mailbox batch', LATENCY_BUCKETS);
