@@ -43,10 +43,6 @@ function compiledOf(schema: TSchema): Compiled {
   return c;
 }
 
-export function compile<S extends TSchema>(schema: S): TypeCheck<S> {
-  return compiledOf(schema).check as TypeCheck<S>;
-}
-
 function boundsOf(schema: TSchema): Bounds {
   const b: Bounds = { depth: 0, length: 0, items: 0, names: new Set(), open: false };
   const visit = (s: TSchema, depth: number): void => {

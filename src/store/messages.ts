@@ -145,11 +145,6 @@ export function messagesBySeqRange(db: Db, conversationId: number, fromSeq: numb
     order by m.seq`;
 }
 
-export async function findMessage(db: Db, id: number): Promise<StoredMessage | undefined> {
-  const [m] = await db<StoredMessage[]>`${WITH_STAFF(db)} where m.id = ${id}`;
-  return m;
-}
-
 /** seqs of the given message ids inside one conversation (ids of other conversations are left out). */
 export function seqsOf(db: Db, conversationId: number, ids: number[]): Promise<{ id: number; seq: number }[]> {
   return db<{ id: number; seq: number }[]>`
