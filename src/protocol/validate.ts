@@ -6,7 +6,7 @@
 //   array cut to one past the longest limit anywhere in the schema and each object cut to the
 //   names the schema knows plus MAX_REPORTED others, and stops after MAX_REPORTED fields: a 1 MB
 //   string is still reported as too long, but no pattern ever runs over it;
-// - patterns are written so they cannot backtrack (test/unit/validation-cost.test.ts).
+// - patterns are written so they cannot backtrack (test/unit/validation-schemas.test.ts).
 // A value that passes its schema is then held to the text rule (core/text.ts) in one walk.
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';

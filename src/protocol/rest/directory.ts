@@ -10,7 +10,7 @@ const literals = <T extends string>(values: readonly T[], description?: string) 
 const Text = (max: number) => Type.String({ maxLength: max });
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 // Every pattern here must not backtrack: anchored, with bounded quantifiers or with repeated
-// classes that the next token cannot also match (test/unit/validation-cost.test.ts).
+// classes that the next token cannot also match (test/unit/validation-schemas.test.ts).
 const Time = Type.String({ maxLength: 8, pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'HH:MM' });
 const DateTime = Type.String({
   maxLength: 40,
