@@ -2,7 +2,7 @@
 // batch is being handled, new messages wait, so everything an actor owns is serialized without
 // locks. Handing the whole waiting backlog to receive() lets an actor commit it in one go
 // (group commit). The drain runs in a loop, not a timer hop per message.
-import { OverloadedError } from '../protocol/errors.js';
+import { OverloadedError } from '../core/errors.js';
 import { Mailbox } from './mailbox.js';
 
 export class MailboxFullError extends OverloadedError {

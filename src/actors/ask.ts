@@ -1,6 +1,6 @@
 // Request/reply with an actor: the message carries a reply slot; the caller waits at most
 // timeoutMs. A late reply after the timeout is ignored.
-import { UnavailableError } from '../protocol/errors.js';
+import { UnavailableError } from '../core/errors.js';
 import type { Actor } from './actor.js';
 
 export interface ReplyTo<T> {

@@ -2,7 +2,7 @@
 // An actor is removed from the table before it is stopped, so a message arriving meanwhile
 // spawns a fresh one instead of hitting a stopped actor. An actor that finds it has nothing to
 // own (its row does not exist) retires itself the same way at once: absence is never kept alive.
-import { UnavailableError } from '../protocol/errors.js';
+import { UnavailableError } from '../core/errors.js';
 import type { Actor } from './actor.js';
 
 export class Registry<A extends Actor<unknown>> {

@@ -17,12 +17,13 @@ import { ChatQueries } from '../chat/queries.js';
 import { GuestContextCache } from '../chat/guest-cache.js';
 import { MessageWriter } from '../chat/writer.js';
 import type { Config } from '../config/load.js';
-import { canonicalDepartment } from '../directory/departments.js';
+import { canonicalDepartment } from '../core/departments.js';
+import { GUEST_CHANGED } from '../fanout/subjects.js';
 import { OutboxRelay } from '../jobs/outbox.js';
 import type { MediaSigner } from '../media/signer.js';
 import type { Logger } from '../obs/log.js';
 import { LATENCY_BUCKETS, type Registry } from '../obs/metrics.js';
-import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
+import { encodeMessageFrame, type MediaUrl } from '../chat/message-frame.js';
 import type { Sql } from '../store/db.js';
 import { guestContextsAt } from '../store/guests.js';
 import { conversationFacts, lastSeqs } from '../store/conversations.js';
@@ -50,7 +51,6 @@ const enc = new TextEncoder();
  * ids it was given, so only a stale or hostile client ever spends this.
  */
 const FACTS_LIMITS: FactsLimits = { maxEntries: 100_000, missBurst: 30, missesPerSecond: 0.5, maxCallers: 20_000 };
-const GUEST_CHANGED = 'dir.guest-changed';
 
 function actorStats(metrics: Registry, log: Logger): ActorStats {
   const processed = metrics.histogram('actor_batch_seconds', 'Time an actor spends on one mailbox batch', LATENCY_BUCKETS);
@@ -122,7 +122,7 @@ export function buildChat(p: ChatParts) {
     publishLocal: p.publishLocal,
     fetchRange: async (conversationId, from, to) => {
       const views = await queries.range(conversationId, from, to);
-      return views.map((v) => ({ seq: v.seq, frame: enc.encode(JSON.stringify({ type: 'message', data: socketMessage(v, p.mediaUrl) })) }));
+      return views.map((v) => ({ seq: v.seq, frame: enc.encode(encodeMessageFrame(v, p.mediaUrl)) }));
     },
     lastSeqs: (ids) => lastSeqs(sql, ids),
     log,

@@ -6,6 +6,7 @@ import type { Config } from '../config/load.js';
 import { ChannelService } from '../directory/channels.js';
 import { GuestService } from '../directory/guests.js';
 import { HotelService } from '../directory/hotels.js';
+import { NotificationService } from '../directory/notifications.js';
 import { RoomService } from '../directory/rooms.js';
 import { StayService } from '../directory/stays.js';
 import { UserService, type UserChange } from '../directory/users.js';
@@ -40,7 +41,6 @@ export function buildDirectory(p: DirectoryParts) {
     guestTokenTtlS: p.config.auth.guestTtlS,
   });
   const services = {
-    sql: p.sql,
     hotels: new HotelService(p.sql, p.hotelDeactivated),
     users: new UserService({
       sql: p.sql,
@@ -53,6 +53,7 @@ export function buildDirectory(p: DirectoryParts) {
     rooms: new RoomService(p.sql),
     guests,
     stays: new StayService({ sql: p.sql, guests, hooks: { guestChanged: p.guestChanged, checkedOut: p.checkedOut } }),
+    notifications: new NotificationService(p.sql),
   };
   // Inbound routing by channel; a change through the API drops the cached entry on this node.
   const channelCache = new ChannelCache((provider, ids) => activeChannelRoutes(p.sql, provider, ids));

@@ -7,11 +7,10 @@
 // upgrade, and REST calls re-check within USER_CACHE_TTL_MS if a broadcast is lost.
 import type { UserChange } from '../directory/users.js';
 import type { Broker } from '../fanout/broker.js';
+import { HOTEL_REVOKED, USER_REVOKED } from '../fanout/subjects.js';
 import { CloseCodes } from '../protocol/codes.js';
 import type { SocketHub } from '../transport/ws/hub.js';
 
-const USER = 'dir.user-revoked';
-const HOTEL = 'dir.hotel-revoked';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -30,21 +29,28 @@ function parseUserMessage(text: string): { id: number; change: UserChange } | nu
   return { id, change: change as UserChange };
 }
 
-export function revocation(broker: Broker, hub: Pick<SocketHub, 'closeUser' | 'closeHotel'>, forget: Forget) {
-  const offUser = broker.subscribe(USER, (data) => {
+/** The publishing half: directory services announce changes before any node listens for them. */
+export function revocationPublisher(broker: Pick<Broker, 'publish'>) {
+  return {
+    user: (id: number, change: UserChange) => broker.publish(USER_REVOKED, enc.encode(change === 'ended' ? String(id) : `${id}:${change}`)),
+    hotel: (id: string) => broker.publish(HOTEL_REVOKED, enc.encode(id)),
+  };
+}
+
+/** The listening half: every node forgets the user (or all users) and closes their sockets. */
+export function revocationListener(broker: Pick<Broker, 'subscribe'>, hub: Pick<SocketHub, 'closeUser' | 'closeHotel'>, forget: Forget) {
+  const offUser = broker.subscribe(USER_REVOKED, (data) => {
     const m = parseUserMessage(dec.decode(data));
     if (!m) return;
     forget.user(m.id);
     if (m.change === 'ended') hub.closeUser(m.id, CloseCodes.SESSION_REVOKED);
     if (m.change === 'reconnect') hub.closeUser(m.id, CloseCodes.RIGHTS_CHANGED);
   });
-  const offHotel = broker.subscribe(HOTEL, (data) => {
+  const offHotel = broker.subscribe(HOTEL_REVOKED, (data) => {
     forget.all();
     hub.closeHotel(dec.decode(data), CloseCodes.SESSION_REVOKED);
   });
   return {
-    user: (id: number, change: UserChange) => broker.publish(USER, enc.encode(change === 'ended' ? String(id) : `${id}:${change}`)),
-    hotel: (id: string) => broker.publish(HOTEL, enc.encode(id)),
     stop: () => {
       offUser();
       offHotel();

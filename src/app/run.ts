@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../obs/log.js';
 import { Registry } from '../obs/metrics.js';
 import { registerProcessMetrics } from '../obs/process-metrics.js';
 import { CloseCodes } from '../protocol/codes.js';
+import { activeConversationsOfGuest } from '../store/conversations.js';
 import { translateDbError } from '../store/errors.js';
 import { clearNode, heartbeat } from '../store/presence.js';
 import { createSigner } from '../media/signer.js';
@@ -32,7 +33,7 @@ import { buildChat } from './chat.js';
 import { startCron } from './cron.js';
 import { openDatabase } from './database.js';
 import { buildDirectory } from './directory.js';
-import { revocation } from './revocation.js';
+import { revocationListener, revocationPublisher } from './revocation.js';
 import { startJobs } from './jobs.js';
 import { Lifecycle } from './lifecycle.js';
 
@@ -65,8 +66,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     life.add('bus', () => bus.stop());
 
     const server = new HttpServer(log);
-    let port = 0;
-    const baseUrl = () => config.http.publicUrl || `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+    // Without PUBLIC_URL, media links name the port the server listens on (known once it listens).
+    const baseUrl = () => config.http.publicUrl || `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${server.port}`;
     const signer = createSigner({ secret: config.media.signingSecret, baseUrl, ttlS: config.media.urlTtlS });
     const mediaUrl = (m: { media_key: string | null; media_url: string | null }) => (m.media_key ? signer.url(m.media_key) : m.media_url);
 
@@ -76,9 +77,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const chat = buildChat({ config, sql: db.sql, bus, log, metrics, signer, mediaUrl, publishLocal: (topic, frame) => hub.publish(topic, frame), whenMigrated: db.whenMigrated });
     life.add('chat', () => chat.stop());
 
-    let forget = { user: (_id: number) => {}, all: () => {} };
-    const revoke = revocation(bus.broker, hub, { user: (id) => forget.user(id), all: () => forget.all() });
-    life.add('revocation', () => revoke.stop());
+    const revoke = revocationPublisher(bus.broker);
     const directory = buildDirectory({
       config,
       sql: db.sql,
@@ -89,7 +88,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       userChanged: (userId, change) => revoke.user(userId, change),
       hotelDeactivated: (hotelId) => revoke.hotel(hotelId),
     });
-    forget = { user: (id) => directory.auth.forget(id), all: () => directory.auth.forgetAll() };
+    const revocations = revocationListener(bus.broker, hub, { user: (id) => directory.auth.forget(id), all: () => directory.auth.forgetAll() });
+    life.add('revocation', () => revocations.stop());
     const media = new MediaService({
       sql: db.sql,
       storage,
@@ -125,7 +125,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
         mediaUrl,
       }),
       ...guestSocketEndpoints({
-        sql: db.sql,
+        guests: directory.services.guests,
+        activeConversations: async (guestId, hotelId) => (await activeConversationsOfGuest(db.sql, guestId, hotelId)).map((c) => c.id),
         tokens: directory.tokens,
         chat: chat.core,
         relay: chat.relay,
@@ -178,7 +179,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
 
     hub.start();
     life.add('sockets', () => hub.closeAll(CloseCodes.GOING_AWAY));
-    port = await server.listen(config.http.host, config.http.port);
+    const port = await server.listen(config.http.host, config.http.port);
     life.add('listener', () => server.stopListening());
 
     return {

@@ -8,10 +8,10 @@
 // broadcast. Socket upgrades always read the state fresh.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
-import type { User } from '../directory/model.js';
+import type { User } from '../core/directory.js';
 import type { UserChange } from '../directory/users.js';
 import type { Logger } from '../obs/log.js';
-import { AuthError, ValidationError } from '../protocol/errors.js';
+import { AuthError, ValidationError } from '../core/errors.js';
 import type { Db, Sql } from '../store/db.js';
 import * as authStore from '../store/auth.js';
 import * as users from '../store/users.js';

@@ -10,7 +10,7 @@
 // Every attempt is counted before the password is checked, in one atomic upsert: of a burst of
 // parallel attempts no more than the allowance is ever evaluated, the rest are refused (429).
 import type { Config } from '../config/load.js';
-import { RateLimitedError } from '../protocol/errors.js';
+import { RateLimitedError } from '../core/errors.js';
 import type { Sql } from '../store/db.js';
 import { loginSucceeded, reserveLoginAttempt, type ThrottleKey } from '../store/auth.js';
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Config } from '../config/load.js';
-import { AuthError } from '../protocol/errors.js';
+import { AuthError } from '../core/errors.js';
 
 /** A local access token's user, the token_version it was issued at (0 if absent) and its session. */
 export type AccessIdentity =

@@ -2,7 +2,7 @@
 // query per event-loop turn; hits are trusted for ttlMs and unknown channels for negativeTtlMs, so
 // a flood naming strangers does not become a flood of queries. A change made through the channel
 // API drops the entry on the node that made it; other nodes see it within the TTL.
-import type { ChannelProvider } from '../directory/channel-model.js';
+import type { ChannelProvider } from '../core/channel.js';
 import type { ChannelRoute } from '../store/channels.js';
 import { BatchLoader } from '../util/batch-loader.js';
 import { Lru } from '../util/lru.js';

@@ -19,14 +19,14 @@
 // gets a fresh actor that finds it.
 import { Actor, type ActorStats } from '../actors/actor.js';
 import type { ReplyTo } from '../actors/ask.js';
-import type { User } from '../directory/model.js';
+import type { User } from '../core/directory.js';
 import type { Logger } from '../obs/log.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../protocol/errors.js';
-import type { ConversationState } from '../store/conversations.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../core/errors.js';
+import type { ConversationState } from '../core/chat.js';
 import type { InsertedMessage, NewMessage } from '../store/messages.js';
 import type { ConversationStore, IngestedMedia, ReadOutcome } from './conversation-store.js';
 import type { ChatEvents } from './events.js';
-import type { DeliveryStatus, MessageType, MessageView, SenderType } from './model.js';
+import type { DeliveryStatus, MessageType, MessageView, SenderType } from '../core/chat.js';
 import { conversationAccess, firstName, previewOf, staffName, startsConversation } from './rules.js';
 import { viewOf } from './views.js';
 

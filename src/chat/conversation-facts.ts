@@ -10,9 +10,9 @@
 // (and those in flight) spend it. Once it is spent, that caller's lookups of uncached ids are
 // refused (429) without a query until it refills; known conversations stay reachable, and other
 // callers are unaffected. So a flood of random ids costs a bounded number of queries and no memory.
-import type { User } from '../directory/model.js';
+import type { User } from '../core/directory.js';
 import { isChatStaff } from '../directory/roles.js';
-import { ForbiddenError, NotFoundError, RateLimitedError } from '../protocol/errors.js';
+import { ForbiddenError, NotFoundError, RateLimitedError } from '../core/errors.js';
 import type { ConversationFacts } from '../store/conversations.js';
 import { BatchLoader } from '../util/batch-loader.js';
 import { Lru } from '../util/lru.js';

@@ -3,12 +3,12 @@
 // or one transaction, so a command is committed whole or not at all before its event is sent.
 import type { Sql } from '../store/db.js';
 import * as convStore from '../store/conversations.js';
-import type { ConversationState } from '../store/conversations.js';
+import type { ConversationState } from '../core/chat.js';
 import * as mediaStore from '../store/media.js';
 import * as msgStore from '../store/messages.js';
 import type { StoredMessage } from '../store/messages.js';
-import { ValidationError } from '../protocol/errors.js';
-import type { DeliveryStatus, MediaType } from './model.js';
+import { ValidationError } from '../core/errors.js';
+import type { DeliveryStatus, MediaType } from '../core/chat.js';
 import { markRead } from './read-state.js';
 import { deliveryAllowedFrom } from './rules.js';
 

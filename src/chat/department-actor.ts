@@ -6,7 +6,7 @@
 // the actor's mailbox turns — one at a time — into cluster presence rows and user_status events
 // (sent only when no other node has the user in this department).
 import { Actor, type ActorStats } from '../actors/actor.js';
-import type { Department } from '../directory/departments.js';
+import type { Department } from '../core/departments.js';
 import { subjects } from '../fanout/subjects.js';
 import type { Logger } from '../obs/log.js';
 import type { presenceChanges } from '../store/presence.js';

@@ -1,15 +1,14 @@
 // Building and publishing chat events. Each event is serialized once here and the same bytes go
 // to every subject it belongs to; nodes hand them to their uWS topics untouched.
-import type { Department } from '../directory/departments.js';
+import type { Department } from '../core/departments.js';
 import type { Broker } from '../fanout/broker.js';
 import { subjects } from '../fanout/subjects.js';
 import type { Counter } from '../obs/metrics.js';
-import { socketMessage, type MediaUrl } from '../protocol/rest/chat.js';
-import { truncateCodePoints } from '../protocol/text.js';
+import { messageFrame, socketMessage, type MediaUrl } from './message-frame.js';
+import { truncateCodePoints } from '../core/text.js';
 import { encodeEvent, type EventHeader } from './envelope.js';
-import type { MessageView } from './model.js';
+import type { ConversationState, MessageView } from '../core/chat.js';
 import { broadcastsToStaff, firstName } from './rules.js';
-import type { ConversationState } from '../store/conversations.js';
 
 export interface ChatEventsDeps {
   broker: Pick<Broker, 'publish'>;
@@ -34,7 +33,7 @@ export class ChatEvents {
     const targets: string[] = [];
     if (broadcastsToStaff(conv.conversation_type)) targets.push(subjects.department(conv.hotel_id, conv.department));
     if (m.sender_type !== 'guest') targets.push(subjects.guest(conv.hotel_id, conv.guest_id));
-    this.send(targets, { k: 'm', c: conv.id, s: m.seq }, { type: 'message', data: socketMessage(m, this.deps.mediaUrl) });
+    this.send(targets, { k: 'm', c: conv.id, s: m.seq }, messageFrame(m, this.deps.mediaUrl));
   }
 
   /**

@@ -1,19 +1,19 @@
 // Reads of conversations and messages. Nothing here writes: access is decided from the
 // conversation's facts; the live state comes from the actor, lists and pages from the store.
-import { canonicalDepartment, DEPARTMENTS } from '../directory/departments.js';
-import type { User } from '../directory/model.js';
+import { canonicalDepartment, DEPARTMENTS } from '../core/departments.js';
+import type { User } from '../core/directory.js';
 import { effectiveDepartments } from '../directory/roles.js';
-import { NotFoundError, ValidationError } from '../protocol/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { PageParams } from '../protocol/rest/paging.js';
 import * as convStore from '../store/conversations.js';
-import type { ConversationRow, ConversationState } from '../store/conversations.js';
+import type { ConversationRow, ConversationState } from '../core/chat.js';
 import type { Sql } from '../store/db.js';
 import * as msgStore from '../store/messages.js';
-import type { Paged } from '../store/paging.js';
+import type { Paged } from '../core/paging.js';
 import { askConversation, conversationState, type ActorAccess } from './commands/ask.js';
 import { authoriseStaff, staffOnly, type ConversationFactsCache } from './conversation-facts.js';
-import type { ConversationType, MessageView } from './model.js';
-import { CONVERSATION_TYPES } from './model.js';
+import type { ConversationType, MessageView } from '../core/chat.js';
+import { CONVERSATION_TYPES } from '../core/chat.js';
 import { guestOfRow, viewOf } from './views.js';
 
 export interface ChatQueryDeps extends ActorAccess {

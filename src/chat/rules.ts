@@ -1,9 +1,9 @@
 // Pure chat rules: routing by guest status, access, names and previews. No I/O.
-import type { Department } from '../directory/departments.js';
-import type { GuestStatus, User } from '../directory/model.js';
+import type { Department } from '../core/departments.js';
+import type { GuestStatus, User } from '../core/directory.js';
 import { effectiveDepartments, isChatStaff } from '../directory/roles.js';
-import { truncateCodePoints } from '../protocol/text.js';
-import { DELIVERY_STATUSES, type ConversationType, type DeliveryStatus, type MessageType } from './model.js';
+import { truncateCodePoints } from '../core/text.js';
+import { DELIVERY_STATUSES, type ConversationType, type DeliveryStatus, type MessageType } from '../core/chat.js';
 
 /** Conversation type follows the guest (DESIGN §6). */
 export function conversationTypeFor(status: GuestStatus): ConversationType {

@@ -1,7 +1,7 @@
 // Domain views of stored rows: a message with its sender's display name and guest snapshot.
-import type { ConversationRow } from '../store/conversations.js';
+import type { ConversationRow } from '../core/chat.js';
 import type { StoredMessage } from '../store/messages.js';
-import type { GuestSnapshot, MessageView } from './model.js';
+import type { GuestSnapshot, MessageView } from '../core/chat.js';
 import { firstName } from './rules.js';
 
 export function viewOf(m: StoredMessage, guest: GuestSnapshot): MessageView {

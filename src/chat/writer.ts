@@ -13,7 +13,7 @@
 // one conversation keep their order. Other failures (connection, timeout) reject the whole batch.
 import type { Logger } from '../obs/log.js';
 import type { Counter, Histogram } from '../obs/metrics.js';
-import { OverloadedError } from '../protocol/errors.js';
+import { OverloadedError } from '../core/errors.js';
 import type { InsertedMessage, NewMessage } from '../store/messages.js';
 
 interface Pending {

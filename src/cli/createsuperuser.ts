@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { insertUser } from '../store/users.js';

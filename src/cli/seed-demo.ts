@@ -1,8 +1,8 @@
 // A demo hotel: complete profile, staff for every department, two floors of rooms, three
 // checked-in guests and the relay channel its guests write to (webhooks name it as `channel`). Re-running it resets the demo staff passwords and prints the logins again.
 import { randomBytes } from 'node:crypto';
-import type { Department } from '../directory/departments.js';
-import type { UserType } from '../directory/model.js';
+import type { Department } from '../core/departments.js';
+import type { UserType } from '../core/directory.js';
 import type { Sql } from '../store/db.js';
 import type { CpuPool } from '../workers/pool.js';
 

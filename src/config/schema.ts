@@ -111,7 +111,6 @@ export const EnvSchema = Type.Object({
 });
 
 export type Env = Static<typeof EnvSchema>;
-export type EnvKey = keyof Env;
 
 /** Names of settings whose values never appear in logs or errors. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(

@@ -1,14 +1,14 @@
 // Channels of a hotel: its admins (and platform admins, for any hotel) register the provider
 // accounts / numbers its guests write to. Another hotel's channel is a 404, as everywhere.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ForbiddenError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../core/errors.js';
 import type { ChannelCreate, ChannelPatch } from '../protocol/rest/channels.js';
 import * as store from '../store/channels.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
-import type { Page, Paged } from '../store/paging.js';
-import type { Channel, ChannelProvider } from './channel-model.js';
-import type { User } from './model.js';
+import type { Page, Paged } from '../core/paging.js';
+import type { Channel, ChannelProvider } from '../core/channel.js';
+import type { User } from '../core/directory.js';
 import { normalizePhone } from './phone.js';
 import { isPlatformAdmin } from './roles.js';
 import { listScope, notFound, writeScope } from './scope.js';

@@ -1,13 +1,13 @@
 // Guests: each hotel keeps its own record per WhatsApp number and sees only its own; the front
 // desk registers and edits them.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { GuestCreate, GuestPatch } from '../protocol/rest/directory.js';
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import * as store from '../store/guests.js';
-import type { Page, Paged } from '../store/paging.js';
-import type { Guest, User } from './model.js';
+import type { Page, Paged } from '../core/paging.js';
+import type { Guest, User } from '../core/directory.js';
 import { normalizePhone } from './phone.js';
 import { canManageGuests, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
@@ -23,6 +23,15 @@ export interface GuestServiceDeps {
 
 export class GuestService {
   constructor(private readonly deps: GuestServiceDeps) {}
+
+  /**
+   * The guest a socket for this number belongs to, across hotels (a guest token names only the
+   * number): the record with an active stay wins. Undefined when no guest has the number.
+   */
+  async socketGuest(number: string): Promise<store.GuestContext | undefined> {
+    const [ctx] = await store.guestContexts(this.deps.sql, [number]);
+    return ctx;
+  }
 
   number(raw: string, field = 'whatsapp_number'): string {
     const n = normalizePhone(raw, this.deps.defaultRegion);

@@ -1,11 +1,11 @@
 // Hotels: platform admins create and administer them; a hotel's own admins edit its profile.
 import type { Static } from '@sinclair/typebox';
-import { ForbiddenError, ValidationError } from '../protocol/errors.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
 import type { HotelCreate, HotelPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/hotels.js';
-import type { Page, Paged } from '../store/paging.js';
-import type { Hotel, User } from './model.js';
+import type { Page, Paged } from '../core/paging.js';
+import type { Hotel, User } from '../core/directory.js';
 import { isPlatformAdmin } from './roles.js';
 import { isUuid, listScope, notFound, requireRole } from './scope.js';
 

@@ -1,7 +1,7 @@
 // Who may do what in the directory. Pure rules; every query is additionally scoped to the
 // caller's hotel by the services (another hotel's object is a 404).
-import { DEPARTMENTS, type Department } from './departments.js';
-import type { User, UserType } from './model.js';
+import { DEPARTMENTS, type Department } from '../core/departments.js';
+import type { User, UserType } from '../core/directory.js';
 
 /** User types that may chat (REST and sockets). */
 export const CHAT_STAFF_TYPES: readonly UserType[] = ['department_staff', 'receptionist', 'manager', 'hotel_admin'];

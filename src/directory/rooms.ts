@@ -1,12 +1,12 @@
 // Rooms of a hotel: its admins and managers manage them, all its staff can read them.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError } from '../protocol/errors.js';
+import { ConflictError } from '../core/errors.js';
 import type { RoomCreate, RoomPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import * as store from '../store/rooms.js';
-import type { Room, User } from './model.js';
+import type { Room, User } from '../core/directory.js';
 import { canManageHotel, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
 

@@ -1,7 +1,7 @@
 // Hotel scoping: every directory query runs inside the caller's hotel. Platform admins work
 // across hotels and name one where a write needs it.
-import { ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js';
-import type { User } from './model.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
+import type { User } from '../core/directory.js';
 import { isPlatformAdmin } from './roles.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

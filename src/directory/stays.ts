@@ -3,18 +3,17 @@
 // what chat routing follows. Each transition is one transaction; effects on chat (closing the
 // guest's conversations at checkout) run after it commits.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { CheckInBody, StayCreate, StayPatch } from '../protocol/rest/directory.js';
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { notifyHotelDesk } from '../store/notifications.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import * as rooms from '../store/rooms.js';
 import * as guests from '../store/guests.js';
 import * as store from '../store/stays.js';
-import type { StayView } from '../store/stays.js';
 import type { GuestService } from './guests.js';
-import type { User } from './model.js';
+import type { StayView, User } from '../core/directory.js';
 import { canManageGuests, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
 

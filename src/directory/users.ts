@@ -1,17 +1,17 @@
 // Staff accounts: hotel admins and managers manage their hotel's staff (never above their own
 // rank); platform admins manage everyone. Passwords are hashed in the worker pool.
 import type { Static } from '@sinclair/typebox';
-import { ConflictError, ValidationError } from '../protocol/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { UserCreate, UserPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { findHotel } from '../store/hotels.js';
-import type { Page, Paged } from '../store/paging.js';
+import type { Page, Paged } from '../core/paging.js';
 import * as store from '../store/users.js';
 import { endAllSessions } from '../store/auth.js';
 import type { CpuPool } from '../workers/pool.js';
-import { canonicalDepartments, type Department } from './departments.js';
-import type { User, UserType } from './model.js';
+import { canonicalDepartments, type Department } from '../core/departments.js';
+import type { User, UserType } from '../core/directory.js';
 import { canAssignUserType, canManageHotel, defaultDepartments, effectiveDepartments, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole } from './scope.js';
 

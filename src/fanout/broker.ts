@@ -4,7 +4,7 @@
 // node of the cluster, this node included, at most once each. Order is kept per publishing node
 // and subject. Delivery to other nodes is best effort (core NATS): while the link is down events
 // can be lost, which is why every chat event that matters carries the conversation `seq` and
-// receivers repair gaps from Postgres (chat/delivery/seq-gate.ts). After such an outage the
+// receivers repair gaps from Postgres (the seq gate of chat/delivery/relay.ts). After such an outage the
 // broker calls its resync listeners so receivers can catch up even when no later event comes.
 //
 // Handlers run on the event loop and must not throw or block; bytes are shared, not copied.

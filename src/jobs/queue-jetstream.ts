@@ -24,7 +24,7 @@ import {
 import type { Logger } from '../obs/log.js';
 import type { Counter, Gauge } from '../obs/metrics.js';
 import type { NatsLink } from '../nats/link.js';
-import { OverloadedError, UnavailableError } from '../protocol/errors.js';
+import { OverloadedError, UnavailableError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
 import { partitionOf, type DeadLetterSink, type JobHandler, type JobQueue, type WorkerOptions } from './queue.js';
 

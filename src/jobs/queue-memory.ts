@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../obs/log.js';
 import type { Counter } from '../obs/metrics.js';
-import { OverloadedError } from '../protocol/errors.js';
+import { OverloadedError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
 import type { DeadLetterSink, Job, JobHandler, JobQueue, WorkerOptions } from './queue.js';
 

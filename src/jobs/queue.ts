@@ -53,9 +53,6 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
-export const JOB_KINDS = ['ping', 'reply.handoff', 'whatsapp.send', 'media.ingest', 'inbound.webhook'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-
 export function retryDelay(backoffMs: number, deliveries: number): number {
   return Math.min(backoffMs * 2 ** Math.max(0, deliveries - 1), 5 * 60_000);
 }

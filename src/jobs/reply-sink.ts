@@ -4,8 +4,9 @@
 // consumers can read with their own durable consumers. Without NATS (one dev node) the last
 // hand-offs are kept in memory.
 import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { replySubjects } from '../fanout/subjects.js';
 import type { NatsLink } from '../nats/link.js';
-import { UnavailableError } from '../protocol/errors.js';
+import { UnavailableError } from '../core/errors.js';
 
 export interface ReplyHandoff {
   message_id: number;
@@ -46,7 +47,7 @@ export class JetStreamReplySink implements ReplySink {
     const jsm = await jetstreamManager(nc);
     const config = {
       name: this.streamName,
-      subjects: [`${this.prefix}.replies.>`],
+      subjects: [replySubjects.all(this.prefix)],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
@@ -71,7 +72,7 @@ export class JetStreamReplySink implements ReplySink {
     await this.ready;
     const nc = this.link.connection;
     if (!nc) throw new UnavailableError('NATS not connected');
-    await jetstream(nc).publish(`${this.prefix}.replies.${h.hotel_id}.${h.conversation_type}`, JSON.stringify(h), {
+    await jetstream(nc).publish(replySubjects.one(this.prefix, h.hotel_id, h.conversation_type), JSON.stringify(h), {
       msgID: `reply-${h.message_id}`,
       timeout: 5000,
     });

@@ -6,8 +6,8 @@
 //    also keeps it within the hotel and department the uploader was allowed;
 // and the message type is the kind found in the file's bytes at upload. The frame's `file_type`
 // and `filename` are the client's labels: they are not trusted, the upload's values are used.
-import type { MediaType } from '../chat/model.js';
-import { ValidationError } from '../protocol/errors.js';
+import type { MediaType } from '../core/chat.js';
+import { ValidationError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { findMediaObject } from '../store/media.js';
 import type { MediaSigner } from './signer.js';

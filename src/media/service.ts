@@ -12,15 +12,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import type { SystemCommands } from '../chat/commands/system.js';
-import type { ChatQueries } from '../chat/queries.js';
-import type { User } from '../directory/model.js';
+import type { ConversationState, MediaType } from '../core/chat.js';
+import type { User } from '../core/directory.js';
 import type { Logger } from '../obs/log.js';
-import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../protocol/errors.js';
+import { ForbiddenError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError } from '../core/errors.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/media.js';
 import type { CpuPool } from '../workers/pool.js';
-import type { Inspection } from './inspect.js';
+import type { Inspection } from '../workers/media-inspect.js';
 import type { MediaSigner } from './signer.js';
 import type { MediaStorage } from './storage.js';
 
@@ -29,7 +28,14 @@ export interface MediaDeps {
   storage: MediaStorage;
   cpu: Pick<CpuPool, 'inspectMedia'>;
   signer: MediaSigner;
-  chat: Pick<ChatQueries, 'conversation'> & Pick<SystemCommands, 'mediaIngested'>;
+  /**
+   * The chat command layer, as much as media needs: the conversation as the caller may see it
+   * (throws when they may not), and the command that points a message at its ingested file.
+   */
+  chat: {
+    conversation(user: User, conversationId: number): Promise<Pick<ConversationState, 'hotel_id'>>;
+    mediaIngested(conversationId: number, messageId: number, media: { key: string; contentType: string; filename: string; type: MediaType }): Promise<boolean>;
+  };
   maxBytes: number;
   log: Logger;
   /** Provider media downloads (WhatsApp Cloud API), when configured. */

@@ -1,9 +1,9 @@
 // The WebSocket contract: inbound frames (typebox schemas, spelled exactly as the dashboard sends
 // them, `reopen-temporary` with its hyphen) and the outbound events.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MEDIA_TYPES } from '../chat/model.js';
-import { ValidationError } from './errors.js';
-import { truncateCodePoints } from './text.js';
+import { MEDIA_TYPES } from '../core/chat.js';
+import { ValidationError } from '../core/errors.js';
+import { truncateCodePoints } from '../core/text.js';
 import { problems } from './validate.js';
 
 const strict = { additionalProperties: false } as const;

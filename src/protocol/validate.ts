@@ -6,13 +6,13 @@
 //   array cut to one past the longest limit anywhere in the schema and each object cut to the
 //   names the schema knows plus MAX_REPORTED others, and stops after MAX_REPORTED fields: a 1 MB
 //   string is still reported as too long, but no pattern ever runs over it;
-// - patterns are written so they cannot backtrack (test/unit/validation-cost.test.ts).
-// A value that passes its schema is then held to the text rule (protocol/text.ts) in one walk.
+// - patterns are written so they cannot backtrack (test/unit/validation-schemas.test.ts).
+// A value that passes its schema is then held to the text rule (core/text.ts) in one walk.
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/errors';
-import { ValidationError, type FieldProblems } from './errors.js';
-import { textProblem } from './text.js';
+import { ValidationError, type FieldProblems } from '../core/errors.js';
+import { textProblem } from '../core/text.js';
 
 /** Beyond this many bad fields, a report names no more (a body of 10,000 bad ids gets 50). */
 export const MAX_REPORTED = 50;
@@ -41,10 +41,6 @@ function compiledOf(schema: TSchema): Compiled {
     compiled.set(schema, c);
   }
   return c;
-}
-
-export function compile<S extends TSchema>(schema: S): TypeCheck<S> {
-  return compiledOf(schema).check as TypeCheck<S>;
 }
 
 function boundsOf(schema: TSchema): Bounds {

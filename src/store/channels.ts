@@ -1,7 +1,7 @@
 // Channels: the provider accounts / numbers guests write to, each owned by one hotel.
-import type { Channel, ChannelProvider } from '../directory/channel-model.js';
+import type { Channel, ChannelProvider } from '../core/channel.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 /** What inbound routing needs: which hotel a provider's channel belongs to. */
 export interface ChannelRoute {

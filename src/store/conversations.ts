@@ -1,10 +1,9 @@
 // Conversations: resolution of the one active conversation per (guest, hotel, department, type),
 // the state a ConversationActor loads, status changes and the staff list.
-import type { ConversationType, GuestSnapshot } from '../chat/model.js';
-import type { Department } from '../directory/departments.js';
+import type { ConversationRow, ConversationState, ConversationType } from '../core/chat.js';
+import type { Department } from '../core/departments.js';
 import type { Db } from './db.js';
-import type { Page, Paged } from './paging.js';
-import type { StoredMessage } from './messages.js';
+import type { Page, Paged } from '../core/paging.js';
 
 export interface ConversationKey {
   guest_id: number;
@@ -47,21 +46,6 @@ export interface ConversationFacts {
 export function conversationFacts(db: Db, ids: number[]): Promise<ConversationFacts[]> {
   return db<ConversationFacts[]>`
     select id, hotel_id, guest_id, department, conversation_type from conversations where id = any(${ids}::bigint[])`;
-}
-
-/** Everything a ConversationActor keeps in memory about its conversation. */
-export interface ConversationState {
-  id: number;
-  hotel_id: string;
-  hotel_name: string;
-  guest_id: number;
-  department: Department;
-  conversation_type: ConversationType;
-  status: 'active' | 'closed' | 'archived';
-  last_seq: number;
-  last_message_at: Date | null;
-  created_at: Date;
-  guest: GuestSnapshot;
 }
 
 const ROOM_OF_GUEST = (db: Db) => db`
@@ -117,30 +101,6 @@ export function conversationsOfGuest(db: Db, guestId: number): Promise<{ id: num
 
 export function activeConversationsOfGuest(db: Db, guestId: number, hotelId: string): Promise<{ id: number }[]> {
   return db<{ id: number }[]>`select id from conversations where guest_id = ${guestId} and hotel_id = ${hotelId} and status = 'active'`;
-}
-
-/** A conversation as the REST list shows it, for one staff member. */
-export interface ConversationRow {
-  id: number;
-  hotel_id: string;
-  hotel_name: string;
-  guest_id: number;
-  department: Department;
-  conversation_type: ConversationType;
-  status: string;
-  last_seq: number;
-  last_message_at: Date | null;
-  last_message_preview: string;
-  created_at: Date;
-  updated_at: Date;
-  g_full_name: string;
-  g_email: string;
-  g_number: string;
-  g_status: string;
-  room_number: string | null;
-  floor: number | null;
-  unread_count: number;
-  last_message: (Omit<StoredMessage, 'created_at' | 'updated_at' | 'read_at'> & { created_at: string; updated_at: string; read_at: string | null }) | null;
 }
 
 const VIEW = (db: Db, staffId: number) => db`

@@ -1,5 +1,5 @@
 // Maps database failures that reach a request boundary to the error kinds clients understand.
-import { ConflictError, UnavailableError, ValidationError, type AppError } from '../protocol/errors.js';
+import { ConflictError, UnavailableError, ValidationError, type AppError } from '../core/errors.js';
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',

@@ -1,9 +1,9 @@
 // Guests: each hotel keeps its own record per WhatsApp number. The webhook path looks a number up
 // only within the hotel of the channel the message arrived on (never across hotels: any hotel can
 // create a record for any number).
-import type { Guest, GuestStatus } from '../directory/model.js';
+import type { Guest, GuestStatus } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 /** hotelId null: any hotel (platform administrators). */
 export async function findGuest(db: Db, id: number, hotelId: string | null): Promise<Guest | undefined> {

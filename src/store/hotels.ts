@@ -1,7 +1,7 @@
 // Hotels.
-import type { Hotel } from '../directory/model.js';
+import type { Hotel } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 export type HotelFields = Partial<Omit<Hotel, 'id' | 'created_at' | 'updated_at'>>;
 

@@ -1,7 +1,6 @@
-// Dead letters and done-markers of background jobs.
-import { repairText, textProblem } from '../protocol/text.js';
+// Dead letters of background jobs.
+import { repairText, textProblem } from '../core/text.js';
 import type { Db } from './db.js';
-import type { DeadLetter } from '../jobs/queue.js';
 
 /**
  * The payload as JSON that jsonb accepts whatever the job held: NUL and unpaired surrogates in any
@@ -31,33 +30,20 @@ export function storablePayload(payload: unknown): { json: string; repaired: boo
   return { json: json ?? 'null', repaired };
 }
 
-export async function insertDeadLetter(db: Db, rec: DeadLetter): Promise<void> {
+/** A job given up on, as the dead-letter table keeps it (the queue's DeadLetter has this shape). */
+export interface DeadLetterRecord {
+  kind: string;
+  jobId: string;
+  payload: unknown;
+  deliveries: number;
+  reason: string;
+}
+
+export async function insertDeadLetter(db: Db, rec: DeadLetterRecord): Promise<void> {
   const { json, repaired } = storablePayload(rec.payload);
   const reason = repairText(repaired ? `${rec.reason} (payload text repaired: NUL or unpaired surrogates replaced by U+FFFD)` : rec.reason);
   // Already JSON: typed text so it is sent as is and parsed by Postgres, not serialized again.
   await db`
     insert into job_dead_letters (kind, job_id, payload, deliveries, reason)
     values (${repairText(rec.kind)}, ${repairText(String(rec.jobId))}, ${json}::text::jsonb, ${rec.deliveries}, ${reason})`;
-}
-
-export interface DeadLetterRow {
-  id: number;
-  kind: string;
-  job_id: string;
-  payload: unknown;
-  deliveries: number;
-  reason: string;
-  failed_at: Date;
-}
-
-export function listDeadLetters(db: Db, kind: string, limit = 100): Promise<DeadLetterRow[]> {
-  return db<DeadLetterRow[]>`
-    select id, kind, job_id, payload, deliveries, reason, failed_at
-    from job_dead_letters where kind = ${kind} order by id desc limit ${limit}`;
-}
-
-/** Claims a job id; false when it was already done (a redelivery). Use inside the job's transaction. */
-export async function claimJob(db: Db, jobId: string, kind: string): Promise<boolean> {
-  const rows = await db`insert into job_done (job_id, kind) values (${jobId}, ${kind}) on conflict do nothing returning job_id`;
-  return rows.length === 1;
 }

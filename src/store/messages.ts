@@ -1,6 +1,6 @@
 // Messages. appendMessages() is the hot write: one statement numbers and inserts a whole batch
 // of messages (many conversations at once) — a group commit in one round trip.
-import type { DeliveryStatus, Message, MessageType, SenderType } from '../chat/model.js';
+import type { DeliveryStatus, Message, MessageType, SenderType } from '../core/chat.js';
 import type { Db } from './db.js';
 
 export interface NewMessage {

@@ -1,19 +1,7 @@
 // The per-user notification inbox the dashboard polls.
+import type { Notification } from '../core/directory.js';
 import type { Db } from './db.js';
-import type { Page, Paged } from './paging.js';
-
-export interface Notification {
-  id: number;
-  user_id: number;
-  hotel_id: string | null;
-  type: string;
-  title: string;
-  message: string;
-  link: string;
-  link_label: string;
-  is_read: boolean;
-  created_at: Date;
-}
+import type { Page, Paged } from '../core/paging.js';
 
 /** One row per recipient: the hotel's admins, managers and receptionists. */
 export async function notifyHotelDesk(

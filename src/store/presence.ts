@@ -1,6 +1,6 @@
 // Cluster presence of staff: one row per (node, user, department) while the node has a socket of
 // that user there. "Connected" and "disconnected" are decided against the other nodes' rows.
-import type { Department } from '../directory/departments.js';
+import type { Department } from '../core/departments.js';
 import type { Db } from './db.js';
 
 /**

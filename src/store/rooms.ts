@@ -1,7 +1,7 @@
 // Rooms of a hotel.
-import type { Room, RoomStatus } from '../directory/model.js';
+import type { Room, RoomStatus } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 /** hotelId null: any hotel (platform administrators). */
 export async function findRoom(db: Db, hotelId: string | null, id: number): Promise<Room | undefined> {

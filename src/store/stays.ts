@@ -1,15 +1,8 @@
 // Stays: the check-in record that links a guest to a hotel (and a room). Status transitions are
 // conditional updates, so two desks checking in the same stay cannot both succeed.
-import type { Stay, StayStatus } from '../directory/model.js';
+import type { Stay, StayStatus, StayView } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
-
-export interface StayView extends Stay {
-  room_number: string | null;
-  floor: number | null;
-  guest_name: string;
-  guest_whatsapp_number: string;
-}
+import type { Page, Paged } from '../core/paging.js';
 
 const VIEW = (db: Db) => db`
   select s.*, r.room_number, r.floor, g.full_name as guest_name, g.whatsapp_number as guest_whatsapp_number

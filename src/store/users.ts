@@ -1,8 +1,8 @@
 // Staff accounts.
-import type { Department } from '../directory/departments.js';
-import type { User, UserType } from '../directory/model.js';
+import type { Department } from '../core/departments.js';
+import type { User, UserType } from '../core/directory.js';
 import { assignments, type Db } from './db.js';
-import type { Page, Paged } from './paging.js';
+import type { Page, Paged } from '../core/paging.js';
 
 export interface UserWithHash extends User {
   password_hash: string;

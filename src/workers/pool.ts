@@ -1,6 +1,6 @@
 // The CPU worker pool (piscina). Callers get typed functions; the event loop only awaits.
 import { Piscina } from 'piscina';
-import type { InspectResult } from '../media/inspect.js';
+import type { InspectResult } from './media-inspect.js';
 import type { TaskName } from './tasks.js';
 
 export interface CpuPool {

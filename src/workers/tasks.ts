@@ -1,6 +1,6 @@
 // CPU-heavy functions run by the piscina pool (workers/pool.ts), off the event loop.
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { inspectMedia } from '../media/inspect.js';
+import { inspectMedia } from './media-inspect.js';
 
 // scrypt parameters: N=2^15, r=8, p=1 (≈32 MiB, tens of ms per hash) — OWASP's minimum class.
 const N = 32768;

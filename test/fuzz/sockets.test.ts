@@ -4,7 +4,7 @@
 // no internal error, no error-level log, no event-loop stall past the bound, nothing uncaught.
 import fc from 'fast-check';
 import t, { type Test } from 'tap';
-import { MEDIA_TYPES } from '../../src/chat/model.js';
+import { MEDIA_TYPES } from '../../src/core/chat.js';
 import { startApp } from '../helpers/app.js';
 import { connect } from '../helpers/db.js';
 import { assertAlive, captureMountedTable, crashGuard, errorLogs, fuzzFailure, fuzzOptions, seedWorld, violations, withoutBlocking, type FuzzWorld } from '../helpers/fuzz.js';

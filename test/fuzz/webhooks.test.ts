@@ -4,7 +4,7 @@
 // uncaught; the node still answers /healthz after each batch.
 import fc from 'fast-check';
 import t from 'tap';
-import { MEDIA_TYPES } from '../../src/chat/model.js';
+import { MEDIA_TYPES } from '../../src/core/chat.js';
 import { startApp } from '../helpers/app.js';
 import { connect } from '../helpers/db.js';
 import { assertAlive, crashGuard, errorLogs, fuzzFailure, fuzzOptions, seedWorld, violations, webhookHeaders, withoutBlocking } from '../helpers/fuzz.js';

@@ -3,9 +3,9 @@
 import type { ActorStats } from '../../src/actors/actor.js';
 import { ConversationActor, type ConversationDeps } from '../../src/chat/conversation-actor.js';
 import type { ConversationStore } from '../../src/chat/conversation-store.js';
-import type { User } from '../../src/directory/model.js';
+import type { User } from '../../src/core/directory.js';
 import { createLogger } from '../../src/obs/log.js';
-import type { ConversationState } from '../../src/store/conversations.js';
+import type { ConversationState } from '../../src/core/chat.js';
 import type { InsertedMessage, NewMessage } from '../../src/store/messages.js';
 
 export const HOTEL = '00000000-0000-4000-8000-000000000001';

@@ -3,8 +3,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { TokenService } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { Department } from '../../src/directory/departments.js';
-import type { UserType } from '../../src/directory/model.js';
+import type { Department } from '../../src/core/departments.js';
+import type { UserType } from '../../src/core/directory.js';
 import type { Sql } from '../../src/store/db.js';
 import { request } from './http.js';
 import { testEnv, TEST_WEBHOOK_SECRET } from './app.js';

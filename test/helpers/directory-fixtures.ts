@@ -4,7 +4,7 @@
 // rooms, guests and stays.
 import type { Test } from 'tap';
 import { createSuperuser } from '../../src/cli/createsuperuser.js';
-import type { UserType } from '../../src/directory/model.js';
+import type { UserType } from '../../src/core/directory.js';
 import { createLogger } from '../../src/obs/log.js';
 import { createDb, type Sql } from '../../src/store/db.js';
 import { createCpuPool } from '../../src/workers/pool.js';

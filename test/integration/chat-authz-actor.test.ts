@@ -8,9 +8,9 @@ import { Registry } from '../../src/actors/registry.js';
 import { ConversationActor, type ConversationCmd } from '../../src/chat/conversation-actor.js';
 import { pgConversationStore } from '../../src/chat/conversation-store.js';
 import type { ChatEvents } from '../../src/chat/events.js';
-import type { ConversationState } from '../../src/store/conversations.js';
+import type { ConversationState } from '../../src/core/chat.js';
 import { createLogger } from '../../src/obs/log.js';
-import { NotFoundError } from '../../src/protocol/errors.js';
+import { NotFoundError } from '../../src/core/errors.js';
 import { seedHotel } from '../helpers/chat-fixtures.js';
 import { freshDb } from '../helpers/db.js';
 

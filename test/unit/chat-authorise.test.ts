@@ -5,7 +5,7 @@ import t from 'tap';
 import { Actor, type ActorStats } from '../../src/actors/actor.js';
 import { Registry } from '../../src/actors/registry.js';
 import { ConversationFactsCache, type ConversationFacts } from '../../src/chat/conversation-facts.js';
-import { RateLimitedError } from '../../src/protocol/errors.js';
+import { RateLimitedError } from '../../src/core/errors.js';
 
 const facts = (id: number): ConversationFacts => ({ id, hotel_id: 'h', guest_id: 7, department: 'Reception', conversation_type: 'service' });
 

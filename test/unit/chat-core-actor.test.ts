@@ -4,7 +4,7 @@
 import t from 'tap';
 import { ask } from '../../src/actors/ask.js';
 import type { AppendOutcome, ConversationCmd } from '../../src/chat/conversation-actor.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../src/protocol/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../src/core/errors.js';
 import { conversation, fakeActor, OTHER_HOTEL, staff } from '../helpers/chat-core-fakes.js';
 
 function cmd<T>(a: ReturnType<typeof fakeActor>['actor'], build: (reply: import('../../src/actors/ask.js').ReplyTo<T>) => ConversationCmd): Promise<T> {

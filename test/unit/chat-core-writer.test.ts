@@ -6,7 +6,7 @@ import t from 'tap';
 import { DepartmentActor } from '../../src/chat/department-actor.js';
 import { MessageWriter } from '../../src/chat/writer.js';
 import { Registry } from '../../src/obs/metrics.js';
-import { OverloadedError } from '../../src/protocol/errors.js';
+import { OverloadedError } from '../../src/core/errors.js';
 import type { InsertedMessage, NewMessage } from '../../src/store/messages.js';
 import { HOTEL, noStats, silentLog } from '../helpers/chat-core-fakes.js';
 

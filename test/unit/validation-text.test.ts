@@ -1,10 +1,10 @@
-// Issue 11 (#4) — the text rule (protocol/text.ts): what it refuses, cuts by code point, repair
+// Issue 11 (#4) — the text rule (core/text.ts): what it refuses, cuts by code point, repair
 // for records that must store anything, and its use by previews and socket frames.
 import t from 'tap';
 import { previewOf } from '../../src/chat/rules.js';
-import { ValidationError } from '../../src/protocol/errors.js';
+import { ValidationError } from '../../src/core/errors.js';
 import { parseInbound } from '../../src/protocol/frames.js';
-import { repairText, textProblem, truncateCodePoints } from '../../src/protocol/text.js';
+import { repairText, textProblem, truncateCodePoints } from '../../src/core/text.js';
 import { storablePayload } from '../../src/store/jobs.js';
 
 const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

@@ -7,7 +7,7 @@ import { MessageWriter } from '../../src/chat/writer.js';
 import { appendMessages } from '../../src/store/messages.js';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
-import { OverloadedError } from '../../src/protocol/errors.js';
+import { OverloadedError } from '../../src/core/errors.js';
 import type { Sql } from '../../src/store/db.js';
 import type { NewMessage } from '../../src/store/messages.js';
 import { numberFactory, seedHotel } from '../helpers/chat-fixtures.js';

@@ -3,7 +3,7 @@
 import { ask, type ReplyTo } from '../../actors/ask.js';
 import type { Registry } from '../../actors/registry.js';
 import type { ConversationActor, ConversationCmd } from '../conversation-actor.js';
-import type { ConversationState } from '../../store/conversations.js';
+import type { ConversationState } from '../../core/chat.js';
 
 export interface ActorAccess {
   conversations: Pick<Registry<ConversationActor>, 'get' | 'peek'>;

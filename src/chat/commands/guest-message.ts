@@ -1,9 +1,9 @@
 // A guest message from the provider webhook (synchronous route or the inbound.webhook job):
 // validated, placed in the guest's active conversation (created when missing) and appended by
 // that conversation's actor. Idempotent by provider_message_id.
-import { canonicalDepartment, DEPARTMENTS, type Department } from '../../directory/departments.js';
+import { canonicalDepartment, DEPARTMENTS, type Department } from '../../core/departments.js';
 import { normalizePhone } from '../../directory/phone.js';
-import { NotFoundError, UnavailableError, ValidationError } from '../../protocol/errors.js';
+import { NotFoundError, UnavailableError, ValidationError } from '../../core/errors.js';
 import * as convStore from '../../store/conversations.js';
 import type { Sql } from '../../store/db.js';
 import type { GuestContext } from '../../store/guests.js';
@@ -12,7 +12,7 @@ import { Lru } from '../../util/lru.js';
 import type { AppendInput, AppendOutcome } from '../conversation-actor.js';
 import type { ConversationFactsCache } from '../conversation-facts.js';
 import type { GuestContextCache } from '../guest-cache.js';
-import type { ConversationType, MediaType, MessageType } from '../model.js';
+import type { ConversationType, MediaType, MessageType } from '../../core/chat.js';
 import { conversationTypeFor, startsConversation } from '../rules.js';
 import { askConversation, conversationState, type ActorAccess } from './ask.js';
 

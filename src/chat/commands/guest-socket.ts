@@ -1,5 +1,5 @@
 // Commands of a guest socket (/ws/guest/…): only typing; guest messages come through WhatsApp.
-import { NotFoundError } from '../../protocol/errors.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { ConversationFactsCache } from '../conversation-facts.js';
 import { askConversation, type ActorAccess } from './ask.js';
 

@@ -1,20 +1,20 @@
 // Commands of a staff member (socket frames and REST): each is authorised from the conversation's
 // facts before its actor is asked (nothing is allocated for an id the caller may not use), then
 // handled by that actor, which checks access again against the state it applies the command to.
-import { canonicalDepartment, DEPARTMENTS, type Department } from '../../directory/departments.js';
-import type { User } from '../../directory/model.js';
+import { canonicalDepartment, DEPARTMENTS, type Department } from '../../core/departments.js';
+import type { User } from '../../core/directory.js';
 import { normalizePhone } from '../../directory/phone.js';
 import { effectiveDepartments } from '../../directory/roles.js';
 import { attachmentFor } from '../../media/attachment.js';
 import type { MediaSigner } from '../../media/signer.js';
-import { ConflictError, ForbiddenError, UnavailableError, ValidationError } from '../../protocol/errors.js';
+import { ConflictError, ForbiddenError, UnavailableError, ValidationError } from '../../core/errors.js';
 import * as convStore from '../../store/conversations.js';
-import type { ConversationState } from '../../store/conversations.js';
+import type { ConversationState } from '../../core/chat.js';
 import type { Sql } from '../../store/db.js';
 import { guestContextAt } from '../../store/guests.js';
 import type { AppendInput, AppendOutcome, ReadOutcome } from '../conversation-actor.js';
 import { authoriseStaff, staffOnly, type ConversationFactsCache } from '../conversation-facts.js';
-import type { MediaType, MessageView } from '../model.js';
+import type { MediaType, MessageView } from '../../core/chat.js';
 import { staffName } from '../rules.js';
 import { askConversation, type ActorAccess } from './ask.js';
 

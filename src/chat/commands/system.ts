@@ -9,7 +9,7 @@ import { ask } from '../../actors/ask.js';
 import type { ConversationCmd } from '../conversation-actor.js';
 import type { IngestedMedia } from '../conversation-store.js';
 import type { GuestContextCache } from '../guest-cache.js';
-import type { DeliveryStatus } from '../model.js';
+import type { DeliveryStatus } from '../../core/chat.js';
 import { askConversation, type ActorAccess } from './ask.js';
 
 export interface SystemCommandDeps extends ActorAccess {

@@ -3,7 +3,7 @@
 // payload carries the channel and the hotel it resolved to when the webhook was accepted, so the
 // guest is looked up only within that hotel, as in the synchronous path.
 import type { GuestMessageInput, GuestMessages } from '../../chat/commands/guest-message.js';
-import { isAppError } from '../../protocol/errors.js';
+import { isAppError } from '../../core/errors.js';
 import { PermanentJobError, type Job } from '../queue.js';
 
 export function inboundWebhookHandler(chat: Pick<GuestMessages, 'receive'>) {
@@ -20,9 +20,4 @@ export function inboundWebhookHandler(chat: Pick<GuestMessages, 'receive'>) {
       throw err;
     }
   };
-}
-
-/** Ordering key of a queued webhook: the guest's number, digits only (all spellings line up). */
-export function inboundKey(payload: Pick<GuestMessageInput, 'whatsapp_number'>): string {
-  return String(payload?.whatsapp_number ?? '').replace(/\D/g, '');
 }

@@ -1,6 +1,6 @@
 // media.ingest: a guest's media (provider URL or media id) is copied into our store.
 import type { MediaService } from '../../media/service.js';
-import { isAppError } from '../../protocol/errors.js';
+import { isAppError } from '../../core/errors.js';
 import { PermanentJobError, type Job } from '../queue.js';
 
 export function mediaIngestHandler(media: MediaService) {

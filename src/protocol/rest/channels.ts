@@ -1,7 +1,7 @@
 // Wire shapes of /api/channels/: the provider accounts / numbers a hotel receives guests on.
 // A channel's secrets (WhatsApp Cloud API, later) are write-only: presentChannel never shows them.
 import { Type } from '@sinclair/typebox';
-import { CHANNEL_PROVIDERS, type Channel } from '../../directory/channel-model.js';
+import { CHANNEL_PROVIDERS } from '../../core/channel.js';
 import { PageQuery } from './paging.js';
 
 const strict = { additionalProperties: false } as const;
@@ -36,16 +36,3 @@ export const ChannelQuery = Type.Object(
   },
   strict,
 );
-
-export function presentChannel(c: Channel) {
-  return {
-    id: c.id,
-    hotel_id: c.hotel_id,
-    provider: c.provider,
-    external_id: c.external_id,
-    display_phone_number: c.display_phone_number,
-    is_active: c.is_active,
-    created_at: c.created_at.toISOString(),
-    updated_at: c.updated_at.toISOString(),
-  };
-}

@@ -1,10 +1,7 @@
-// Wire shapes of the directory endpoints: request bodies and queries (typebox) and the response
-// objects built from stored rows.
+// Wire shapes of the directory endpoints: request bodies and queries (typebox). Responses are
+// built by transport/presenters/directory.ts.
 import { Type } from '@sinclair/typebox';
-import type { Hotel, Room, Guest, User } from '../../directory/model.js';
-import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../directory/model.js';
-import type { Notification } from '../../store/notifications.js';
-import type { StayView } from '../../store/stays.js';
+import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../core/directory.js';
 import { PageQuery } from './paging.js';
 
 const strict = { additionalProperties: false } as const;
@@ -13,7 +10,7 @@ const literals = <T extends string>(values: readonly T[], description?: string) 
 const Text = (max: number) => Type.String({ maxLength: max });
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 // Every pattern here must not backtrack: anchored, with bounded quantifiers or with repeated
-// classes that the next token cannot also match (test/unit/validation-cost.test.ts).
+// classes that the next token cannot also match (test/unit/validation-schemas.test.ts).
 const Time = Type.String({ maxLength: 8, pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'HH:MM' });
 const DateTime = Type.String({
   maxLength: 40,
@@ -55,28 +52,6 @@ export const HotelCreate = Type.Object(
 export const HotelPatch = Type.Partial(HotelCreate, strict);
 export const HotelQuery = Type.Object({ ...PageQuery, search: Type.Optional(Text(100)) }, strict);
 
-export function presentHotel(h: Hotel) {
-  return {
-    id: h.id,
-    name: h.name,
-    description: h.description,
-    address: h.address,
-    city: h.city,
-    state: h.state,
-    country: h.country,
-    pincode: h.pincode,
-    phone: h.phone,
-    email: h.email,
-    time_zone: h.time_zone,
-    check_in_time: h.check_in_time.slice(0, 5),
-    check_out_time: h.check_out_time.slice(0, 5),
-    status: h.status,
-    is_active: h.is_active,
-    created_at: h.created_at.toISOString(),
-    updated_at: h.updated_at.toISOString(),
-  };
-}
-
 // ───── users ─────
 export const UserCreate = Type.Object(
   {
@@ -111,24 +86,6 @@ export const UserQuery = Type.Object(
   strict,
 );
 
-export function presentUser(u: User) {
-  return {
-    id: u.id,
-    username: u.username,
-    email: u.email,
-    first_name: u.first_name,
-    last_name: u.last_name,
-    phone_number: u.phone_number,
-    user_type: u.user_type,
-    hotel_id: u.hotel_id,
-    hotel_name: u.hotel_name,
-    department: u.departments,
-    is_active: u.is_active,
-    created_at: u.created_at.toISOString(),
-    last_login: u.last_login_at?.toISOString() ?? null,
-  };
-}
-
 // ───── rooms ─────
 export const RoomCreate = Type.Object(
   {
@@ -145,18 +102,6 @@ export const RoomQuery = Type.Object(
   strict,
 );
 
-export function presentRoom(r: Room) {
-  return {
-    id: r.id,
-    hotel_id: r.hotel_id,
-    room_number: r.room_number,
-    floor: r.floor,
-    status: r.status,
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-  };
-}
-
 // ───── guests ─────
 export const GuestCreate = Type.Object(
   {
@@ -170,20 +115,6 @@ export const GuestCreate = Type.Object(
 );
 export const GuestPatch = Type.Partial(Type.Omit(GuestCreate, ['hotel_id']), strict);
 export const GuestQuery = Type.Object({ ...PageQuery, search: Type.Optional(Text(100)), status: Type.Optional(literals(GUEST_STATUSES)) }, strict);
-
-export function presentGuest(g: Guest) {
-  return {
-    id: g.id,
-    whatsapp_number: g.whatsapp_number,
-    full_name: g.full_name,
-    email: g.email,
-    nationality: g.nationality,
-    status: g.status,
-    hotel_id: g.hotel_id,
-    created_at: g.created_at.toISOString(),
-    updated_at: g.updated_at.toISOString(),
-  };
-}
 
 // ───── stays ─────
 export const StayCreate = Type.Object(
@@ -211,39 +142,6 @@ export const CheckInBody = Type.Object({ room_id: Type.Optional(Id) }, strict);
 export const EmptyBody = Type.Object({}, strict);
 export const StayQuery = Type.Object({ ...PageQuery, status: Type.Optional(literals(STAY_STATUSES)), guest: Type.Optional(Id) }, strict);
 
-export function presentStay(s: StayView) {
-  return {
-    id: s.id,
-    hotel_id: s.hotel_id,
-    guest_id: s.guest_id,
-    guest_name: s.guest_name,
-    guest_whatsapp_number: s.guest_whatsapp_number,
-    room_id: s.room_id,
-    room_number: s.room_number,
-    floor: s.floor,
-    status: s.status,
-    check_in_date: s.check_in_date?.toISOString() ?? null,
-    check_out_date: s.check_out_date?.toISOString() ?? null,
-    actual_check_in: s.actual_check_in?.toISOString() ?? null,
-    actual_check_out: s.actual_check_out?.toISOString() ?? null,
-    number_of_guests: s.number_of_guests,
-    created_at: s.created_at.toISOString(),
-    updated_at: s.updated_at.toISOString(),
-  };
-}
-
 // ───── notifications ─────
 export const NotificationQuery = Type.Object({ ...PageQuery, unread: Type.Optional(Type.Boolean()) }, strict);
 
-export function presentNotification(n: Notification) {
-  return {
-    id: n.id,
-    type: n.type,
-    title: n.title,
-    message: n.message,
-    link: n.link,
-    link_label: n.link_label,
-    is_read: n.is_read,
-    created_at: n.created_at.toISOString(),
-  };
-}

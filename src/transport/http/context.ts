@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { TSchema, Static } from '@sinclair/typebox';
 import type { HttpRequest } from '../uws.js';
 import type { Exchange } from './exchange.js';
-import { TooLargeError, UnsupportedTypeError, ValidationError } from '../../protocol/errors.js';
+import { TooLargeError, UnsupportedTypeError, ValidationError } from '../../core/errors.js';
 import { validate } from '../../protocol/validate.js';
 
 export type BodyMode = 'none' | 'buffer' | 'stream';

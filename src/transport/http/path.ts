@@ -1,5 +1,5 @@
 // Path parameters arrive percent-encoded; a malformed escape (`%E0%A4%A`) is the client's mistake.
-import { ValidationError } from '../../protocol/errors.js';
+import { ValidationError } from '../../core/errors.js';
 
 /** Decodes one path segment, or throws a 400 naming `name`. */
 export function decodeSegment(raw: string, name: string): string {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../obs/log.js';
 import { safeUrl } from '../../obs/log.js';
 import { LATENCY_BUCKETS, type Registry } from '../../obs/metrics.js';
-import { isAppError, MethodNotAllowedError, RateLimitedError, type AppError } from '../../protocol/errors.js';
+import { isAppError, MethodNotAllowedError, RateLimitedError, type AppError } from '../../core/errors.js';
 import { KeyedRateLimiter } from '../../util/rate-limit.js';
 import type { Edge } from '../guard.js';
 import type { HttpRequest } from '../uws.js';

@@ -1,7 +1,7 @@
 // Login, token refresh, logout and password change, as the dashboard calls them.
 import type { AuthService } from '../../auth/service.js';
 import { ChangePasswordBody, LoginBody, RefreshBody } from '../../protocol/rest/auth.js';
-import { presentUser } from '../../protocol/rest/directory.js';
+import { presentUser } from '../presenters/directory.js';
 import type { Route } from '../http/router.js';
 import type { Kit } from './kit.js';
 

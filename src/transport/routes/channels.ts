@@ -3,6 +3,7 @@
 import type { ChannelService } from '../../directory/channels.js';
 import { parseId } from '../../directory/scope.js';
 import * as ch from '../../protocol/rest/channels.js';
+import { presentChannel } from '../presenters/channels.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
 import { pageParams, type Kit } from './kit.js';
@@ -13,16 +14,16 @@ export function channelRoutes(channels: ChannelService, kit: Kit): Route[] {
     authed('GET', '/api/channels', async (ctx, me) => {
       const q = parseQuery(ctx, ch.ChannelQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await channels.list(me, q, p), ch.presentChannel);
+      return kit.page(ctx, p, await channels.list(me, q, p), presentChannel);
     }),
     authed('POST', '/api/channels', async (ctx, me) => ({
       status: 201,
-      body: ch.presentChannel(await channels.create(me, await ctx.json(ch.ChannelCreate))),
+      body: presentChannel(await channels.create(me, await ctx.json(ch.ChannelCreate))),
     })),
-    authed('GET', '/api/channels/:id', async (ctx, me) => ({ status: 200, body: ch.presentChannel(await channels.get(me, parseId(ctx.params['id']!, 'Channel'))) })),
+    authed('GET', '/api/channels/:id', async (ctx, me) => ({ status: 200, body: presentChannel(await channels.get(me, parseId(ctx.params['id']!, 'Channel'))) })),
     authed('PATCH', '/api/channels/:id', async (ctx, me) => ({
       status: 200,
-      body: ch.presentChannel(await channels.update(me, parseId(ctx.params['id']!, 'Channel'), await ctx.json(ch.ChannelPatch))),
+      body: presentChannel(await channels.update(me, parseId(ctx.params['id']!, 'Channel'), await ctx.json(ch.ChannelPatch))),
     })),
     authed('DELETE', '/api/channels/:id', async (ctx, me) => {
       await channels.remove(me, parseId(ctx.params['id']!, 'Channel'));

@@ -5,11 +5,12 @@ import type { ChatCore } from '../../chat/core.js';
 import { guestOfRow, viewOf } from '../../chat/views.js';
 import { parseId } from '../../directory/scope.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { inboundKey } from '../../jobs/handlers/inbound-webhook.js';
-import { ConflictError, ValidationError } from '../../protocol/errors.js';
+import { inboundKey } from '../../jobs/inbound.js';
+import { ConflictError, ValidationError } from '../../core/errors.js';
+import type { MediaUrl } from '../../chat/message-frame.js';
 import * as c from '../../protocol/rest/chat.js';
+import { restConversation, restMessage } from '../presenters/chat.js';
 import { validate } from '../../protocol/validate.js';
-import type { StoredMessage } from '../../store/messages.js';
 import type { HttpContext } from '../http/context.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
@@ -24,7 +25,7 @@ export interface ChatRouteDeps {
   webhookMode: 'sync' | 'queued';
   /** Channel → hotel: the channel a message arrived on decides its hotel. */
   channels: ChannelCache;
-  mediaUrl: c.MediaUrl;
+  mediaUrl: MediaUrl;
 }
 
 async function signedJson(ctx: HttpContext, guard: WebhookGuard): Promise<unknown> {
@@ -81,16 +82,16 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       const p = pageParams(q, 10);
       const now = new Date();
       const data = await queries.list(me, q, p);
-      return kit.page(ctx, p, data, (row) => c.restConversation(row, c.restMessage(viewOf(row.last_message as unknown as StoredMessage, guestOfRow(row)), deps.mediaUrl, now)));
+      return kit.page(ctx, p, data, (row) => restConversation(row, restMessage(viewOf(row.last_message as unknown as Parameters<typeof viewOf>[0], guestOfRow(row)), deps.mediaUrl, now)));
     }),
 
     authed('GET', '/api/chat/conversations/:id', async (ctx, me) => {
       const q = parseQuery(ctx, c.ConversationDetailQuery);
       const { row, messages } = await queries.detail(me, parseId(ctx.params['id']!, 'Conversation'), q);
       const now = new Date();
-      const rendered = messages.map((m) => c.restMessage(m, deps.mediaUrl, now));
-      const last = c.restMessage(viewOf(row.last_message as unknown as StoredMessage, guestOfRow(row)), deps.mediaUrl, now);
-      return { status: 200, body: { conversation: c.restConversation(row, last), messages: rendered } };
+      const rendered = messages.map((m) => restMessage(m, deps.mediaUrl, now));
+      const last = restMessage(viewOf(row.last_message as unknown as Parameters<typeof viewOf>[0], guestOfRow(row)), deps.mediaUrl, now);
+      return { status: 200, body: { conversation: restConversation(row, last), messages: rendered } };
     }),
 
     authed('POST', '/api/chat/conversations/create', async (ctx, me) => {

@@ -2,14 +2,13 @@
 // call the directory services (which authorise and scope by hotel) and encode.
 import type { GuestService } from '../../directory/guests.js';
 import type { HotelService } from '../../directory/hotels.js';
+import type { NotificationService } from '../../directory/notifications.js';
 import type { RoomService } from '../../directory/rooms.js';
 import { parseId } from '../../directory/scope.js';
 import type { StayService } from '../../directory/stays.js';
 import type { UserService } from '../../directory/users.js';
-import { NotFoundError } from '../../protocol/errors.js';
 import * as d from '../../protocol/rest/directory.js';
-import type { Sql } from '../../store/db.js';
-import * as notifications from '../../store/notifications.js';
+import { presentGuest, presentHotel, presentNotification, presentRoom, presentStay, presentUser } from '../presenters/directory.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
 import { pageParams, type Kit } from './kit.js';
@@ -20,7 +19,7 @@ export interface DirectoryServices {
   rooms: RoomService;
   guests: GuestService;
   stays: StayService;
-  sql: Sql;
+  notifications: NotificationService;
 }
 
 export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
@@ -30,26 +29,26 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/hotels', async (ctx, me) => {
       const q = parseQuery(ctx, d.HotelQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.hotels.list(me, q, p), d.presentHotel);
+      return kit.page(ctx, p, await s.hotels.list(me, q, p), presentHotel);
     }),
-    authed('POST', '/api/hotels', async (ctx, me) => ({ status: 201, body: d.presentHotel(await s.hotels.create(me, await ctx.json(d.HotelCreate))) })),
-    authed('GET', '/api/hotels/:id', async (ctx, me) => ({ status: 200, body: d.presentHotel(await s.hotels.get(me, ctx.params['id']!)) })),
+    authed('POST', '/api/hotels', async (ctx, me) => ({ status: 201, body: presentHotel(await s.hotels.create(me, await ctx.json(d.HotelCreate))) })),
+    authed('GET', '/api/hotels/:id', async (ctx, me) => ({ status: 200, body: presentHotel(await s.hotels.get(me, ctx.params['id']!)) })),
     authed('PATCH', '/api/hotels/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentHotel(await s.hotels.update(me, ctx.params['id']!, await ctx.json(d.HotelPatch))),
+      body: presentHotel(await s.hotels.update(me, ctx.params['id']!, await ctx.json(d.HotelPatch))),
     })),
 
     // ───── users ─────
     authed('GET', '/api/users', async (ctx, me) => {
       const q = parseQuery(ctx, d.UserQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.users.list(me, q, p), d.presentUser);
+      return kit.page(ctx, p, await s.users.list(me, q, p), presentUser);
     }),
-    authed('POST', '/api/users', async (ctx, me) => ({ status: 201, body: d.presentUser(await s.users.create(me, await ctx.json(d.UserCreate))) })),
-    authed('GET', '/api/users/:id', async (ctx, me) => ({ status: 200, body: d.presentUser(await s.users.get(me, parseId(ctx.params['id']!, 'User'))) })),
+    authed('POST', '/api/users', async (ctx, me) => ({ status: 201, body: presentUser(await s.users.create(me, await ctx.json(d.UserCreate))) })),
+    authed('GET', '/api/users/:id', async (ctx, me) => ({ status: 200, body: presentUser(await s.users.get(me, parseId(ctx.params['id']!, 'User'))) })),
     authed('PATCH', '/api/users/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentUser(await s.users.update(me, parseId(ctx.params['id']!, 'User'), await ctx.json(d.UserPatch))),
+      body: presentUser(await s.users.update(me, parseId(ctx.params['id']!, 'User'), await ctx.json(d.UserPatch))),
     })),
     authed('DELETE', '/api/users/:id', async (ctx, me) => {
       await s.users.deactivate(me, parseId(ctx.params['id']!, 'User'));
@@ -60,16 +59,16 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/rooms', async (ctx, me) => {
       const q = parseQuery(ctx, d.RoomQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.rooms.list(me, q, p), d.presentRoom);
+      return kit.page(ctx, p, await s.rooms.list(me, q, p), presentRoom);
     }),
     authed('POST', '/api/rooms', async (ctx, me) => ({
       status: 201,
-      body: d.presentRoom(await s.rooms.create(me, await ctx.json(d.RoomCreate))),
+      body: presentRoom(await s.rooms.create(me, await ctx.json(d.RoomCreate))),
     })),
-    authed('GET', '/api/rooms/:id', async (ctx, me) => ({ status: 200, body: d.presentRoom(await s.rooms.get(me, parseId(ctx.params['id']!, 'Room'))) })),
+    authed('GET', '/api/rooms/:id', async (ctx, me) => ({ status: 200, body: presentRoom(await s.rooms.get(me, parseId(ctx.params['id']!, 'Room'))) })),
     authed('PATCH', '/api/rooms/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentRoom(await s.rooms.update(me, parseId(ctx.params['id']!, 'Room'), await ctx.json(d.RoomPatch))),
+      body: presentRoom(await s.rooms.update(me, parseId(ctx.params['id']!, 'Room'), await ctx.json(d.RoomPatch))),
     })),
     authed('DELETE', '/api/rooms/:id', async (ctx, me) => {
       await s.rooms.remove(me, parseId(ctx.params['id']!, 'Room'));
@@ -80,13 +79,13 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/guests', async (ctx, me) => {
       const q = parseQuery(ctx, d.GuestQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.guests.list(me, q, p), d.presentGuest);
+      return kit.page(ctx, p, await s.guests.list(me, q, p), presentGuest);
     }),
-    authed('POST', '/api/guests', async (ctx, me) => ({ status: 201, body: d.presentGuest(await s.guests.create(me, await ctx.json(d.GuestCreate))) })),
-    authed('GET', '/api/guests/:id', async (ctx, me) => ({ status: 200, body: d.presentGuest(await s.guests.get(me, parseId(ctx.params['id']!, 'Guest'))) })),
+    authed('POST', '/api/guests', async (ctx, me) => ({ status: 201, body: presentGuest(await s.guests.create(me, await ctx.json(d.GuestCreate))) })),
+    authed('GET', '/api/guests/:id', async (ctx, me) => ({ status: 200, body: presentGuest(await s.guests.get(me, parseId(ctx.params['id']!, 'Guest'))) })),
     authed('PATCH', '/api/guests/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentGuest(await s.guests.update(me, parseId(ctx.params['id']!, 'Guest'), await ctx.json(d.GuestPatch))),
+      body: presentGuest(await s.guests.update(me, parseId(ctx.params['id']!, 'Guest'), await ctx.json(d.GuestPatch))),
     })),
     authed('POST', '/api/guests/:id/socket-token', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
@@ -97,45 +96,45 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
     authed('GET', '/api/stays', async (ctx, me) => {
       const q = parseQuery(ctx, d.StayQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await s.stays.list(me, q, p), d.presentStay);
+      return kit.page(ctx, p, await s.stays.list(me, q, p), presentStay);
     }),
     authed('POST', '/api/stays', async (ctx, me) => ({
       status: 201,
-      body: d.presentStay(await s.stays.create(me, await ctx.json(d.StayCreate))),
+      body: presentStay(await s.stays.create(me, await ctx.json(d.StayCreate))),
     })),
-    authed('GET', '/api/stays/:id', async (ctx, me) => ({ status: 200, body: d.presentStay(await s.stays.get(me, parseId(ctx.params['id']!, 'Stay'))) })),
+    authed('GET', '/api/stays/:id', async (ctx, me) => ({ status: 200, body: presentStay(await s.stays.get(me, parseId(ctx.params['id']!, 'Stay'))) })),
     authed('PATCH', '/api/stays/:id', async (ctx, me) => ({
       status: 200,
-      body: d.presentStay(await s.stays.update(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.StayPatch))),
+      body: presentStay(await s.stays.update(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.StayPatch))),
     })),
     authed('POST', '/api/stays/:id/check-in', async (ctx, me) => ({
       status: 200,
-      body: d.presentStay(await s.stays.checkIn(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.CheckInBody))),
+      body: presentStay(await s.stays.checkIn(me, parseId(ctx.params['id']!, 'Stay'), await ctx.json(d.CheckInBody))),
     })),
     authed('POST', '/api/stays/:id/check-out', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
-      return { status: 200, body: d.presentStay(await s.stays.checkOut(me, parseId(ctx.params['id']!, 'Stay'))) };
+      return { status: 200, body: presentStay(await s.stays.checkOut(me, parseId(ctx.params['id']!, 'Stay'))) };
     }),
     authed('POST', '/api/stays/:id/cancel', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
-      return { status: 200, body: d.presentStay(await s.stays.cancel(me, parseId(ctx.params['id']!, 'Stay'))) };
+      return { status: 200, body: presentStay(await s.stays.cancel(me, parseId(ctx.params['id']!, 'Stay'))) };
     }),
 
     // ───── notifications (the dashboard polls these on every page) ─────
     authed('GET', '/api/notifications', async (ctx, me) => {
       const q = parseQuery(ctx, d.NotificationQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await notifications.listNotifications(s.sql, me.id, { unread: q.unread }, p), d.presentNotification);
+      return kit.page(ctx, p, await s.notifications.list(me, { unread: q.unread }, p), presentNotification);
     }),
     authed('POST', '/api/notifications/:id/mark-read', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
       const id = parseId(ctx.params['id']!, 'Notification');
-      if (!(await notifications.markNotificationRead(s.sql, me.id, id))) throw new NotFoundError('Notification not found');
+      await s.notifications.markRead(me, id);
       return { status: 200, body: { id, is_read: true } };
     }),
     authed('POST', '/api/notifications/mark-all-read', async (ctx, me) => {
       await ctx.json(d.EmptyBody);
-      return { status: 200, body: { marked_read: await notifications.markAllNotificationsRead(s.sql, me.id) } };
+      return { status: 200, body: { marked_read: await s.notifications.markAllRead(me) } };
     }),
   ];
 }

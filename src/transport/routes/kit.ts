@@ -1,8 +1,8 @@
 // Small helpers shared by route modules: authentication and paging glue.
 import type { AuthService } from '../../auth/service.js';
-import type { User } from '../../directory/model.js';
+import type { User } from '../../core/directory.js';
 import { pageBody, pageParams, type PageParams } from '../../protocol/rest/paging.js';
-import type { Paged } from '../../store/paging.js';
+import type { Paged } from '../../core/paging.js';
 import type { HttpContext } from '../http/context.js';
 import { selfLink } from '../http/query.js';
 import type { Reply } from '../http/reply.js';

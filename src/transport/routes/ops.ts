@@ -1,7 +1,7 @@
 // Operations endpoints: liveness, readiness (database and bus) and Prometheus metrics.
 import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from '../../obs/metrics.js';
-import { AuthError } from '../../protocol/errors.js';
+import { AuthError } from '../../core/errors.js';
 import type { Route } from '../http/router.js';
 
 export interface OpsDeps {

@@ -10,7 +10,7 @@
 // Bad signatures are counted per client IP; past the budget the client gets 429 with Retry-After
 // until its bucket refills. Good signatures are never limited: providers deliver in bursts.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AuthError, RateLimitedError } from '../../protocol/errors.js';
+import { AuthError, RateLimitedError } from '../../core/errors.js';
 import { KeyedRateLimiter } from '../../util/rate-limit.js';
 
 export const SIGNATURE_HEADER = 'x-lobbybee-signature';

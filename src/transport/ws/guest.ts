@@ -5,14 +5,12 @@
 import type { TokenService } from '../../auth/tokens.js';
 import type { SubjectRelay } from '../../chat/delivery/relay.js';
 import type { ChatCore } from '../../chat/core.js';
+import type { GuestService } from '../../directory/guests.js';
 import { normalizePhone } from '../../directory/phone.js';
 import { LOW, subjects } from '../../fanout/subjects.js';
 import type { Logger } from '../../obs/log.js';
-import { AuthError, ForbiddenError, isAppError, NotFoundError } from '../../protocol/errors.js';
+import { AuthError, ForbiddenError, isAppError, NotFoundError } from '../../core/errors.js';
 import { errorFrame, parseInbound } from '../../protocol/frames.js';
-import type { Sql } from '../../store/db.js';
-import { activeConversationsOfGuest } from '../../store/conversations.js';
-import { guestContexts } from '../../store/guests.js';
 import type { TokenBucket } from '../../util/rate-limit.js';
 import type { SocketEndpoint } from '../server.js';
 import { freshSocketState, sendFrame, socketBehavior, type SocketLimits } from './behavior.js';
@@ -30,7 +28,9 @@ export interface GuestSocketState extends SocketState {
 }
 
 export interface GuestSocketDeps {
-  sql: Sql;
+  guests: Pick<GuestService, 'socketGuest'>;
+  /** Ids of the guest's active conversations at the hotel. */
+  activeConversations: (guestId: number, hotelId: string) => Promise<number[]>;
   tokens: TokenService;
   chat: Pick<ChatCore, 'guestSocket'>;
   relay: SubjectRelay;
@@ -58,11 +58,11 @@ export function guestSocketEndpoints(deps: GuestSocketDeps): SocketEndpoint[] {
         if (!r.token) throw new AuthError('A guest token is required (Sec-WebSocket-Protocol: bearer, <token>; or ?token=)');
         tokenGuest = (await deps.tokens.verifyGuest(r.token)).guestId;
       }
-      const [ctx] = await guestContexts(deps.sql, [number]);
+      const ctx = await deps.guests.socketGuest(number);
       if (!ctx) throw new NotFoundError('Guest not found');
       if (tokenGuest !== null && tokenGuest !== ctx.guest_id) throw new AuthError('The token belongs to another guest');
       if (ctx.stay_status !== 'active' || !ctx.hotel_id) throw new ForbiddenError('Guest does not have an active stay');
-      const conversations = await activeConversationsOfGuest(deps.sql, ctx.guest_id, ctx.hotel_id);
+      const conversations = await deps.activeConversations(ctx.guest_id, ctx.hotel_id);
       return {
         ...freshSocketState(deps.hub, deps.limits),
         kind: 'guest',
@@ -70,7 +70,7 @@ export function guestSocketEndpoints(deps: GuestSocketDeps): SocketEndpoint[] {
         hotelId: ctx.hotel_id,
         number,
         subjects: [],
-        conversations: new Set(conversations.map((c) => c.id)),
+        conversations: new Set(conversations),
       } satisfies GuestSocketState;
     }),
     open(ws) {

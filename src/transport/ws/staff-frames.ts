@@ -1,9 +1,9 @@
 // One inbound staff frame → one chat command → the reply frames for this socket. Every failure
 // becomes {type:"error", message} and the socket stays open.
 import { subjects, LOW } from '../../fanout/subjects.js';
-import { isAppError } from '../../protocol/errors.js';
+import { isAppError } from '../../core/errors.js';
 import { ack, errorFrame, parseInbound, type InboundFrame } from '../../protocol/frames.js';
-import { socketMessage } from '../../protocol/rest/chat.js';
+import { encodeMessageFrame } from '../../chat/message-frame.js';
 import type { WebSocket } from '../uws.js';
 import { sendFrame } from './behavior.js';
 import type { StaffSocketDeps, StaffSocketState } from './staff.js';
@@ -92,7 +92,7 @@ async function dispatch(ws: WebSocket<StaffSocketState>, frame: InboundFrame, de
       }
       if (s.closed) return;
       ws.cork(() => {
-        for (const m of r.messages) ws.send(JSON.stringify({ type: 'message', data: socketMessage(m, deps.mediaUrl) }), false);
+        for (const m of r.messages) ws.send(encodeMessageFrame(m, deps.mediaUrl), false);
       });
       send(ack('resumed', frame.conversation_id, { since_seq: frame.since_seq, last_seq: r.lastSeq, count: r.messages.length }));
       return;

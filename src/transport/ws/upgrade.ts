@@ -5,7 +5,7 @@
 import type { Logger } from '../../obs/log.js';
 import { safeUrl } from '../../obs/log.js';
 import { CloseCodes } from '../../protocol/codes.js';
-import { isAppError } from '../../protocol/errors.js';
+import { isAppError } from '../../core/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { errorReply, sendReply } from '../http/reply.js';
 import type { HttpRequest, us_socket_context_t } from '../uws.js';

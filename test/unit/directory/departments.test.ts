@@ -1,6 +1,6 @@
 // Issue 3 — departments: any case, spaces/underscores/hyphens → the five canonical names.
 import t from 'tap';
-import { canonicalDepartment, canonicalDepartments, DEPARTMENTS, departmentSlug } from '../../../src/directory/departments.js';
+import { canonicalDepartment, canonicalDepartments, DEPARTMENTS, departmentSlug } from '../../../src/core/departments.js';
 
 t.test('canonicalDepartment', async (t) => {
   const cases: Array<[string, string | null]> = [

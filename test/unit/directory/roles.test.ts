@@ -1,7 +1,7 @@
 // Issue 3 — who may do what (src/directory/roles.ts), as tables.
 import t from 'tap';
-import { DEPARTMENTS } from '../../../src/directory/departments.js';
-import { USER_TYPES, type UserType } from '../../../src/directory/model.js';
+import { DEPARTMENTS } from '../../../src/core/departments.js';
+import { USER_TYPES, type UserType } from '../../../src/core/directory.js';
 import {
   canAssignUserType,
   canManageGuests,

@@ -1,8 +1,8 @@
 // Issue 3 — hotel scoping helpers: path ids, list scope and write scope.
 import t from 'tap';
-import type { User, UserType } from '../../../src/directory/model.js';
+import type { User, UserType } from '../../../src/core/directory.js';
 import { isUuid, listScope, parseId, writeScope } from '../../../src/directory/scope.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../../src/protocol/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../../src/core/errors.js';
 import { requireRole } from '../../../src/directory/scope.js';
 
 const HOTEL = '0b0e4a7e-6f7a-4c59-9a1e-2a0d8e9c1f00';

@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import t from 'tap';
 import { TokenService } from '../../../src/auth/tokens.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { AuthError } from '../../../src/protocol/errors.js';
+import { AuthError } from '../../../src/core/errors.js';
 import { testEnv, TEST_JWT_SECRET } from '../../helpers/app.js';
 
 const cfg = loadConfig(testEnv({ ACCESS_TOKEN_TTL_S: '120', REFRESH_TOKEN_TTL_S: '600', GUEST_TOKEN_TTL_S: '300' })).auth;

@@ -2,7 +2,7 @@
 // path), unknown fields refused, and query strings converted and checked.
 import t from 'tap';
 import { parseId } from '../../../src/directory/scope.js';
-import { NotFoundError, ValidationError } from '../../../src/protocol/errors.js';
+import { NotFoundError, ValidationError } from '../../../src/core/errors.js';
 import { LoginBody, RefreshBody } from '../../../src/protocol/rest/auth.js';
 import { GuestCreate, HotelCreate, HotelPatch, RoomQuery, StayCreate, UserCreate, UserPatch } from '../../../src/protocol/rest/directory.js';
 import { pageBody, pageParams } from '../../../src/protocol/rest/paging.js';

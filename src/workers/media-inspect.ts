@@ -4,7 +4,7 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import sharp from 'sharp';
-import type { MediaType } from '../chat/model.js';
+import type { MediaType } from '../core/chat.js';
 
 sharp.cache(false);
 sharp.concurrency(1);

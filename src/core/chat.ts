@@ -1,5 +1,5 @@
 // Chat records as stored, and the vocabulary of the chat domain.
-import type { Department } from '../directory/departments.js';
+import type { Department } from './departments.js';
 
 export const CONVERSATION_TYPES = ['service', 'demo', 'checkin', 'checked_in', 'general'] as const;
 export type ConversationType = (typeof CONVERSATION_TYPES)[number];
@@ -53,6 +53,45 @@ export interface GuestSnapshot {
   email: string;
   room_number: string | null;
   floor: number | null;
+}
+
+/** Everything a ConversationActor keeps in memory about its conversation. */
+export interface ConversationState {
+  id: number;
+  hotel_id: string;
+  hotel_name: string;
+  guest_id: number;
+  department: Department;
+  conversation_type: ConversationType;
+  status: ConversationStatus;
+  last_seq: number;
+  last_message_at: Date | null;
+  created_at: Date;
+  guest: GuestSnapshot;
+}
+
+/** A conversation as the REST list shows it, for one staff member. */
+export interface ConversationRow {
+  id: number;
+  hotel_id: string;
+  hotel_name: string;
+  guest_id: number;
+  department: Department;
+  conversation_type: ConversationType;
+  status: string;
+  last_seq: number;
+  last_message_at: Date | null;
+  last_message_preview: string;
+  created_at: Date;
+  updated_at: Date;
+  g_full_name: string;
+  g_email: string;
+  g_number: string;
+  g_status: string;
+  room_number: string | null;
+  floor: number | null;
+  unread_count: number;
+  last_message: (Omit<Message, 'created_at' | 'updated_at' | 'read_at'> & { staff_name: string | null; created_at: string; updated_at: string; read_at: string | null }) | null;
 }
 
 /** A message together with what every rendering of it needs. */

@@ -87,3 +87,25 @@ export interface Stay {
   created_at: Date;
   updated_at: Date;
 }
+
+/** A stay with the room and guest the dashboard shows beside it. */
+export interface StayView extends Stay {
+  room_number: string | null;
+  floor: number | null;
+  guest_name: string;
+  guest_whatsapp_number: string;
+}
+
+/** An entry of a user's notification inbox. */
+export interface Notification {
+  id: number;
+  user_id: number;
+  hotel_id: string | null;
+  type: string;
+  title: string;
+  message: string;
+  link: string;
+  link_label: string;
+  is_read: boolean;
+  created_at: Date;
+}
