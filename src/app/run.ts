@@ -34,6 +34,7 @@ import { openDatabase } from './database.js';
 import { buildDirectory } from './directory.js';
 import { revocation } from './revocation.js';
 import { startJobs } from './jobs.js';
+import { dependencies } from './readiness.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface RunningApp {
@@ -158,7 +159,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
         metricsToken: config.http.metricsToken,
         nodeId: config.nodeId,
         startedAt,
-        checks: { database: () => db.healthy(), bus: () => bus.healthy(), media: () => storage.healthy() },
+        dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }),
       }),
       ...authRoutes(directory.auth, kit),
       ...directoryRoutes(directory.services, kit),
