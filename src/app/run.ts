@@ -102,8 +102,11 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       whatsapp: config.whatsapp ? { apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token } : null,
     });
 
-    await clearNode(db.sql, config.nodeId).catch(() => undefined);
-    const beat = setInterval(() => void heartbeat(db.sql, config.nodeId).catch(() => undefined), Math.max(1000, (config.presence.ttlS * 1000) / 3));
+    // Presence rows exist only once migrations ran (a fresh database has no presence table yet).
+    void db.whenMigrated().then(() => clearNode(db.sql, config.nodeId)).catch(() => undefined);
+    const beat = setInterval(() => {
+      if (db.migrated()) void heartbeat(db.sql, config.nodeId).catch(() => undefined);
+    }, Math.max(1000, (config.presence.ttlS * 1000) / 3));
     beat.unref();
     life.add('presence heartbeat', async () => {
       clearInterval(beat);
