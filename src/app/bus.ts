@@ -69,6 +69,10 @@ export function openBus(deps: BusDeps): Bus {
     depthGauge,
     defaults,
     ackWaitS: deps.jobs.ackWaitS,
+    stallMs: deps.jobs.stallS * 1000,
+    repairs: metrics.counter('jobs_consumer_repairs_total', 'Job consumers recreated because they held work without progress'),
+    stalledGauge: metrics.gauge('jobs_partitions_stalled', 'Job consumers holding work without progress at the last check'),
+    redelivered: metrics.counter('jobs_redelivered_total', 'Job deliveries that were not the first (a node died or a job failed)'),
     partitions: { 'inbound.webhook': deps.jobs.inboundPartitions },
   });
   return {

@@ -35,6 +35,7 @@ import { openDatabase } from './database.js';
 import { buildDirectory } from './directory.js';
 import { revocationListener, revocationPublisher } from './revocation.js';
 import { startJobs } from './jobs.js';
+import { dependencies } from './readiness.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface RunningApp {
@@ -101,8 +102,11 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       whatsapp: config.whatsapp ? { apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token } : null,
     });
 
-    await clearNode(db.sql, config.nodeId).catch(() => undefined);
-    const beat = setInterval(() => void heartbeat(db.sql, config.nodeId).catch(() => undefined), Math.max(1000, (config.presence.ttlS * 1000) / 3));
+    // Presence rows exist only once migrations ran (a fresh database has no presence table yet).
+    void db.whenMigrated().then(() => clearNode(db.sql, config.nodeId)).catch(() => undefined);
+    const beat = setInterval(() => {
+      if (db.migrated()) void heartbeat(db.sql, config.nodeId).catch(() => undefined);
+    }, Math.max(1000, (config.presence.ttlS * 1000) / 3));
     beat.unref();
     life.add('presence heartbeat', async () => {
       clearInterval(beat);
@@ -159,7 +163,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
         metricsToken: config.http.metricsToken,
         nodeId: config.nodeId,
         startedAt,
-        checks: { database: () => db.healthy(), bus: () => bus.healthy(), media: () => storage.healthy() },
+        dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }),
       }),
       ...authRoutes(directory.auth, kit),
       ...directoryRoutes(directory.services, kit),

@@ -115,6 +115,7 @@ export function buildConfig(env: Env) {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
       embedded: { dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT },
     },
     nats: { servers: list(env.NATS_URL), prefix: env.NATS_PREFIX, replicas: env.NATS_STREAM_REPLICAS },
@@ -160,7 +161,7 @@ export function buildConfig(env: Env) {
       archiveDays: env.CONVERSATION_ARCHIVE_DAYS,
     },
     presence: { ttlS: env.PRESENCE_TTL_S },
-    jobs: { maxDeliveries: env.JOB_MAX_DELIVERIES, backoffMs: env.JOB_BACKOFF_MS, ackWaitS: env.JOB_ACK_WAIT_S, inboundPartitions: env.INBOUND_PARTITIONS },
+    jobs: { maxDeliveries: env.JOB_MAX_DELIVERIES, backoffMs: env.JOB_BACKOFF_MS, ackWaitS: env.JOB_ACK_WAIT_S, stallS: env.JOB_STALL_S, inboundPartitions: env.INBOUND_PARTITIONS },
     whatsapp: env.WHATSAPP_API_URL
       ? { apiUrl: env.WHATSAPP_API_URL.replace(/\/$/, ''), token: env.WHATSAPP_TOKEN, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID }
       : null,

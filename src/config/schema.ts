@@ -22,6 +22,7 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Str('', 'Postgres URL; empty starts an embedded Postgres (not allowed in production)', { secret: true }),
   DATABASE_POOL_MAX: Int(16, 'Postgres connections per node (at least WRITE_CONCURRENCY + a few for reads)', 2, 200),
   DATABASE_STATEMENT_TIMEOUT_MS: Int(15000, 'Server-side timeout of one SQL statement', 100),
+  DATABASE_ACQUIRE_TIMEOUT_MS: Int(1000, 'How long a query may wait for a connection (e.g. Postgres is down) before the request gets 503 with Retry-After', 100, 60000),
   EMBEDDED_PG_DIR: Str('.data/postgres', 'Data folder of the embedded Postgres'),
   EMBEDDED_PG_PORT: Int(54329, 'Port of the embedded Postgres', 1, 65535),
 
@@ -87,7 +88,8 @@ export const EnvSchema = Type.Object({
   JOB_MAX_DELIVERIES: Int(6, 'Deliveries of a background job before it is dead-lettered', 1, 100),
   JOB_BACKOFF_MS: Int(2000, 'First retry delay of a failed job (doubles per delivery)', 10),
   INBOUND_PARTITIONS: Int(32, 'Ordered partitions of queued webhooks (one guest\'s messages stay in order; partitions run in parallel)', 1, 1024),
-  JOB_ACK_WAIT_S: Int(60, 'Seconds a job may run before JetStream redelivers it (e.g. its node died)', 1, 3600),
+  JOB_ACK_WAIT_S: Int(5, 'Seconds without a heartbeat before JetStream hands a job to another node (its node died); running jobs report progress every third of it', 1, 3600),
+  JOB_STALL_S: Int(30, 'Seconds a job consumer may hold work without delivering or acknowledging anything before it is recreated (0 disables the check)', 0, 3600),
 
   WHATSAPP_API_URL: Str('', 'Base URL of the WhatsApp Cloud API (e.g. https://graph.facebook.com/v22.0); empty disables outbound sends'),
   WHATSAPP_TOKEN: Str('', 'Bearer token of the WhatsApp Cloud API', { secret: true }),

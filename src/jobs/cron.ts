@@ -24,6 +24,14 @@ export interface CronDeps {
 
 export class ClusterCron {
   private tasks: ScheduledTask[] = [];
+  /** node-cron's own messages (e.g. a failed run coordinator) into the JSON log, not stdout. */
+  private readonly cronLog = {
+    info: (msg: string) => this.deps.log.info({ source: 'node-cron' }, msg),
+    warn: (msg: string) => this.deps.log.warn({ source: 'node-cron' }, msg),
+    error: (msg: string | Error, err?: unknown) =>
+      this.deps.log.error({ source: 'node-cron', err: err ?? (msg instanceof Error ? msg : undefined) }, msg instanceof Error ? msg.message : msg),
+    debug: (msg: string | Error, err?: unknown) => this.deps.log.debug({ source: 'node-cron', err }, String(msg)),
+  };
 
   constructor(private readonly deps: CronDeps) {}
 
@@ -47,7 +55,7 @@ export class ClusterCron {
             log.error({ task: task.name, err }, 'cron task failed');
           }
         },
-        { name: task.name, noOverlap: true, distributed: true, runCoordinator: coordinator, timezone: 'UTC' },
+        { name: task.name, noOverlap: true, distributed: true, runCoordinator: coordinator, timezone: 'UTC', logger: this.cronLog },
       );
       this.tasks.push(scheduled);
     }

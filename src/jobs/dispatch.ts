@@ -20,6 +20,8 @@ export interface DispatchDeps {
   outcomes: Counter;
   /** How often held deliveries report they are still in progress (0: never). */
   heartbeatMs?: number;
+  /** Deliveries that are not the first, by kind. */
+  redelivered?: Counter;
 }
 
 export class Dispatcher<P> {
@@ -135,6 +137,7 @@ export class Dispatcher<P> {
 
   private async settle(d: Delivery<P>): Promise<void> {
     const { job } = d;
+    if (job.deliveries > 1) this.deps.redelivered?.inc({ kind: this.kind });
     if (job.deliveries > this.opts.maxDeliveries) {
       await this.bury(d, `gave up after ${job.deliveries - 1} deliveries without an outcome`);
       return;

@@ -8,6 +8,11 @@
 // Ordering: a kind listed in `partitions` is split into P subjects (<kind>.p<n>); a job's key
 // picks its partition, and each partition has its own consumer with max_ack_pending 1, so jobs of
 // one key run one at a time, in order, across all nodes — while P partitions run in parallel.
+//
+// A dead node holds a partition only for the ack wait (5 s by default): running and queued
+// deliveries report progress (`working()`) every third of it, so only a node that stopped
+// heartbeating loses its jobs to redelivery. A consumer that holds work without progress (see
+// stall-watch.ts) is deleted and recreated; the work-queue stream replays what was not acked.
 import { randomUUID } from 'node:crypto';
 import {
   AckPolicy,
@@ -26,6 +31,7 @@ import type { Counter, Gauge } from '../obs/metrics.js';
 import type { NatsLink } from '../nats/link.js';
 import { OverloadedError, UnavailableError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
+import { StallWatch } from './stall-watch.js';
 import { partitionOf, type DeadLetterSink, type JobHandler, type JobQueue, type WorkerOptions } from './queue.js';
 
 export interface JetStreamQueueDeps {
@@ -42,14 +48,27 @@ export interface JetStreamQueueDeps {
   ackWaitS?: number;
   /** Kinds whose jobs are ordered by key, and their number of partitions. */
   partitions?: Record<string, number>;
+  /** Milliseconds a consumer may hold work without progress before it is recreated (0: never). */
+  stallMs?: number;
+  /** Consumers recreated because they stalled, by kind. */
+  repairs?: Counter;
+  /** Consumers found stalled at the last check, by kind. */
+  stalledGauge?: Gauge;
+  /** Deliveries that are not the first, by kind (a node died or a job failed). */
+  redelivered?: Counter;
+}
+
+interface Consumer {
+  partition: number | undefined;
+  messages: ConsumerMessages;
 }
 
 interface Worker {
   kind: string;
   dispatcher: Dispatcher<unknown>;
   options: WorkerOptions;
-  /** One consumer for a plain kind; one per partition for a partitioned kind. */
-  messages: ConsumerMessages[];
+  /** By durable name: one consumer for a plain kind; one per partition for a partitioned kind. */
+  consumers: Map<string, Consumer>;
 }
 
 const enc = new TextEncoder();
@@ -65,15 +84,27 @@ export class JetStreamQueue implements JobQueue {
   private stopped = false;
   private offLink: () => void;
   private depthTimer: NodeJS.Timeout;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private stalls: StallWatch;
 
   constructor(private readonly deps: JetStreamQueueDeps) {
-    this.dispatchDeps = { ...deps, heartbeatMs: ((deps.ackWaitS ?? 60) * 1000) / 3 };
+    this.dispatchDeps = { ...deps, heartbeatMs: this.ackWaitMs / 3 };
+    const stallMs = deps.stallMs ?? 30_000;
+    this.stalls = new StallWatch(stallMs);
+    if (stallMs > 0) {
+      this.stallTimer = setInterval(() => void this.checkStalls(), Math.min(5000, Math.max(250, stallMs / 3)));
+      this.stallTimer.unref();
+    }
     this.offLink = deps.link.on((event) => {
       if (event === 'connected') this.setup = this.init();
     });
     if (deps.link.connection) this.setup = this.init();
     this.depthTimer = setInterval(() => void this.refreshDepth(), 5000);
     this.depthTimer.unref();
+  }
+
+  private get ackWaitMs(): number {
+    return (this.deps.ackWaitS ?? 5) * 1000;
   }
 
   get streamName(): string {
@@ -155,7 +186,7 @@ export class JetStreamQueue implements JobQueue {
       kind,
       options,
       dispatcher: new Dispatcher(kind, handler as JobHandler<unknown>, options, this.dispatchDeps),
-      messages: [],
+      consumers: new Map(),
     };
     this.workers.set(kind, worker);
     if (this.jsm) {
@@ -167,40 +198,92 @@ export class JetStreamQueue implements JobQueue {
 
   private async startWorker(w: Worker): Promise<void> {
     if (!this.jsm || !this.js || this.stopped) return;
-    for (const m of w.messages) m.stop();
-    w.messages = [];
+    for (const c of w.consumers.values()) c.messages.stop();
+    w.consumers.clear();
     const n = this.partitions(w.kind);
     const parts = n === undefined ? [undefined] : Array.from({ length: n }, (_, i) => i);
     for (const partition of parts) {
       if (this.stopped) return;
-      const durable = this.durable(w.kind, partition);
-      const config = {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        filter_subject: this.subject(w.kind, partition),
-        ack_wait: (this.deps.ackWaitS ?? 60) * 1e9, // ns; handlers finish well within it
-        max_deliver: -1, // the dispatcher counts deliveries and dead-letters itself
-        // A partition hands out its next job only after the previous one is acknowledged.
-        max_ack_pending: partition === undefined ? Math.max(64, w.options.concurrency * 8) : 1,
-      };
-      try {
-        await this.jsm.consumers.info(this.streamName, durable);
-        await this.jsm.consumers.update(this.streamName, durable, config);
-      } catch (err) {
-        if (!/not found/i.test((err as Error).message)) throw err;
-        await this.jsm.consumers.add(this.streamName, config);
-      }
-      const consumer = await this.js.consumers.get(this.streamName, durable);
-      const messages = await consumer.consume({ max_messages: partition === undefined ? Math.max(8, w.options.concurrency * 2) : 2 });
-      w.messages.push(messages);
-      void this.consumeLoop(w, messages);
+      await this.startConsumer(w, partition);
     }
+    this.deps.log.info({ kind: w.kind, consumers: parts.length }, 'job consumers started');
+  }
+
+  /** Creates (or updates) the durable consumer of a kind or partition and consumes from it. */
+  private async startConsumer(w: Worker, partition: number | undefined): Promise<void> {
+    if (!this.jsm || !this.js) return;
+    const durable = this.durable(w.kind, partition);
+    const config = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: this.subject(w.kind, partition),
+      // Short, so a dead node's jobs move on quickly; live ones heartbeat (see the header).
+      ack_wait: this.ackWaitMs * 1e6, // ns
+      max_deliver: -1, // the dispatcher counts deliveries and dead-letters itself
+      // A partition hands out its next job only after the previous one is acknowledged.
+      max_ack_pending: partition === undefined ? Math.max(64, w.options.concurrency * 8) : 1,
+    };
+    try {
+      await this.jsm.consumers.info(this.streamName, durable);
+      await this.jsm.consumers.update(this.streamName, durable, config);
+    } catch (err) {
+      if (!/not found/i.test((err as Error).message)) throw err;
+      await this.jsm.consumers.add(this.streamName, config);
+    }
+    const consumer = await this.js.consumers.get(this.streamName, durable);
+    const messages = await consumer.consume({ max_messages: partition === undefined ? Math.max(8, w.options.concurrency * 2) : 2 });
+    w.consumers.get(durable)?.messages.stop();
+    w.consumers.set(durable, { partition, messages });
+    void this.consumeLoop(w, messages);
+  }
+
+  /** One pass of the stall watch over every consumer of this node's workers. */
+  private async checkStalls(): Promise<void> {
+    const jsm = this.jsm;
+    if (!jsm || this.stopped || !this.deps.link.connected) return;
+    for (const w of this.workers.values()) {
+      let stalled = 0;
+      for (const [durable, c] of [...w.consumers]) {
+        let info;
+        try {
+          info = await jsm.consumers.info(this.streamName, durable);
+        } catch {
+          continue; // NATS unreachable or the consumer is being recreated: next pass
+        }
+        const sample = {
+          pending: info.num_pending,
+          ackPending: info.num_ack_pending,
+          delivered: info.delivered.consumer_seq,
+          ackFloor: info.ack_floor.consumer_seq,
+        };
+        if (!this.stalls.observe(durable, sample, Date.now())) continue;
+        stalled++;
+        await this.repair(w, durable, c.partition, info.created, sample).catch((err) => {
+          this.deps.log.error({ err, kind: w.kind, consumer: durable }, 'recreating a stalled job consumer failed; next pass retries');
+        });
+      }
+      this.deps.stalledGauge?.set(stalled, { kind: w.kind });
+    }
+  }
+
+  private async repair(w: Worker, durable: string, partition: number | undefined, created: string, sample: object): Promise<void> {
+    const jsm = this.jsm;
+    if (!jsm || this.stopped) return;
+    this.deps.log.warn({ kind: w.kind, consumer: durable, ...sample }, 'job consumer holds work without progress; recreating it (unacked jobs are replayed)');
+    // Another node may have repaired it since our sample: then there is nothing to do.
+    const now = await jsm.consumers.info(this.streamName, durable).catch(() => null);
+    if (now && now.created === created) await jsm.consumers.delete(this.streamName, durable).catch(() => undefined);
+    this.stalls.forget(durable);
+    await this.startConsumer(w, partition);
+    this.deps.repairs?.inc({ kind: w.kind });
   }
 
   private async consumeLoop(w: Worker, messages: ConsumerMessages): Promise<void> {
     try {
       for await (const m of messages) {
-        await w.dispatcher.acquire();
+        // A delivery waiting for a free slot is held by this node too: keep it from redelivery.
+        const beat = setInterval(() => m.working(), this.dispatchDeps.heartbeatMs);
+        await w.dispatcher.acquire().finally(() => clearInterval(beat));
         if (this.stopped) {
           w.dispatcher.cancel();
           m.nak();
@@ -258,8 +341,9 @@ export class JetStreamQueue implements JobQueue {
     this.stopped = true;
     this.offLink();
     clearInterval(this.depthTimer);
+    if (this.stallTimer) clearInterval(this.stallTimer);
     for (const w of this.workers.values()) {
-      for (const m of w.messages) m.stop();
+      for (const c of w.consumers.values()) c.messages.stop();
       await w.dispatcher.drained();
     }
   }

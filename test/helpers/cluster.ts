@@ -87,7 +87,8 @@ export async function startNode(t: Test, name: string, env: Record<string, strin
     const dir = process.env['CLUSTER_LOG_DIR'];
     if (dir) writeFileSync(path.join(dir, `${name}.log`), output.join(''));
   });
-  await until(async () => (await fetch(`${base}/readyz`)).status === 200, `${name} to be ready (${output.join('').slice(-500)})`);
+  // "ready", not only 200 (which a node without NATS answers too, degraded).
+  await until(async () => ((await (await fetch(`${base}/readyz`)).json()) as { status: string }).status === 'ready', `${name} to be ready (${output.join('').slice(-500)})`);
   return node;
 }
 

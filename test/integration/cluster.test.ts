@@ -101,7 +101,9 @@ t.test('a NATS restart during traffic loses nothing', async (t) => {
   t.equal(refused.status, 503);
   await nats.start();
   // Every node the webhooks below go to must be back on JetStream, not only A and B.
-  const ready = async () => (await Promise.all(nodes.map((n) => fetch(`${n.base}/readyz`)))).every((r) => r.status === 200);
+  // 200 alone is "serving", also degraded without NATS: wait for every dependency to be back.
+  const ready = async () =>
+    (await Promise.all(nodes.map(async (n) => ((await (await fetch(`${n.base}/readyz`)).json()) as { status: string }).status))).every((s) => s === 'ready');
   await until(ready, 'every node to reconnect');
   for (let i = 1; i <= 10; i++) {
     const r = await webhook(nodes[i % 3]!.base, { whatsapp_number: num(2), message: `after ${i}`, department: 'Reception', provider_message_id: `out-${i}` });

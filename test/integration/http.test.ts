@@ -41,7 +41,7 @@ t.test('the ops endpoints of a running node', async (t) => {
   t.test('/readyz is 200 with its checks', async (t) => {
     const r = await get('/readyz');
     t.equal(r.status, 200);
-    t.same(r.body, { status: 'ready', checks: { database: 'ok', bus: 'ok', media: 'ok' } });
+    t.same(r.body, { status: 'ready', checks: { database: 'ok', bus: 'ok', media: 'ok' }, degraded: [] });
   });
 
   t.test('/metrics is Prometheus text', async (t) => {

@@ -1,13 +1,15 @@
-// Operations endpoints: liveness, readiness (database and bus) and Prometheus metrics.
+// Operations endpoints: liveness, readiness (each dependency and what its loss degrades: see
+// readiness.ts) and Prometheus metrics.
 import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from '../../obs/metrics.js';
 import { AuthError } from '../../core/errors.js';
 import type { Route } from '../http/router.js';
+import { readiness, type Dependency } from './readiness.js';
 
 export interface OpsDeps {
   metrics: Registry;
   metricsToken: string;
-  checks: Record<string, () => Promise<boolean> | boolean>;
+  dependencies: Dependency[];
   nodeId: string;
   startedAt: number;
 }
@@ -31,19 +33,10 @@ export function opsRoutes(deps: OpsDeps): Route[] {
       path: '/readyz',
       unlimited: true,
       handler: async () => {
-        const entries = await Promise.all(
-          Object.entries(deps.checks).map(async ([name, check]) => {
-            try {
-              return [name, await check()] as const;
-            } catch {
-              return [name, false] as const;
-            }
-          }),
-        );
-        const checks = Object.fromEntries(entries.map(([n, ok]) => [n, ok ? 'ok' : 'down']));
-        const ready = entries.every(([, ok]) => ok);
-        const headers: Record<string, string> = ready ? {} : { 'retry-after': '2' };
-        return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready', checks }, headers };
+        const r = await readiness(deps.dependencies);
+        const serving = r.status !== 'not_ready';
+        const headers: Record<string, string> = serving ? {} : { 'retry-after': '2' };
+        return { status: serving ? 200 : 503, body: r, headers };
       },
     },
     {

@@ -1,0 +1,74 @@
+// A job consumer that holds work but makes no progress is found and recreated. The broker bug
+// that caused it (nats-server 2.9 counting a pending delivery of a deleted message) cannot be
+// triggered on purpose, so the same state is built with the JetStream API: a foreign client takes
+// the partition's only ack-pending slot and never acknowledges it (with a 60 s ack wait), so the
+// partition holds five jobs and delivers none. The queue must notice, recreate the consumer, run
+// every job once and in order, count the repair and log it.
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { pino } from 'pino';
+import t from 'tap';
+import { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
+import type { Job } from '../../src/jobs/queue.js';
+import { NatsLink } from '../../src/nats/link.js';
+import { Registry } from '../../src/obs/metrics.js';
+import { natsPrefix, type LogLine } from '../helpers/app.js';
+import { until } from '../helpers/cluster.js';
+import { TEST_NATS_URL } from '../helpers/env.js';
+
+t.test('a partition stuck behind a delivery nobody acknowledges is repaired', async (t) => {
+  const lines: LogLine[] = [];
+  const log = pino({ level: 'warn', formatters: { level: (label) => ({ level: label }) } }, { write: (l: string) => void lines.push(JSON.parse(l) as LogLine) });
+  const metrics = new Registry();
+  const repairs = metrics.counter('jobs_consumer_repairs_total', 'repairs');
+  const link = new NatsLink({ servers: [TEST_NATS_URL], name: 'stuck-test', log });
+  link.start();
+  t.ok(await link.ready(10_000), 'connected to NATS');
+  const prefix = natsPrefix();
+  const queue = new JetStreamQueue({
+    link,
+    prefix,
+    replicas: 1,
+    log,
+    deadLetter: async () => undefined,
+    outcomes: metrics.counter('jobs_processed_total', 'outcomes'),
+    depthGauge: metrics.gauge('jobs_queue_depth', 'depth'),
+    defaults: { concurrency: 4, maxDeliveries: 5, backoffMs: 50 },
+    ackWaitS: 60, // the phantom delivery would not expire during the test
+    partitions: { ordered: 1 },
+    stallMs: 1500,
+    repairs,
+    stalledGauge: metrics.gauge('jobs_partitions_stalled', 'stalled'),
+  });
+  t.teardown(async () => {
+    await queue.stop();
+    const jsm = await jetstreamManager(link.connection!);
+    await jsm.streams.delete(queue.streamName).catch(() => undefined);
+    await link.stop();
+  });
+  await queue.ready();
+  for (let i = 0; i < 5; i++) await queue.enqueue('ordered', { n: i }, { id: `job-${i}`, key: 'guest-1' });
+
+  // The partition's consumer, as the queue creates it, with its one ack-pending slot taken.
+  const jsm = await jetstreamManager(link.connection!);
+  const durable = 'ordered_p0';
+  await jsm.consumers.add(queue.streamName, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: `${prefix}.jobs.ordered.p0`,
+    ack_wait: 60e9,
+    max_deliver: -1,
+    max_ack_pending: 1,
+  });
+  const ghost = await (await jetstream(link.connection!).consumers.get(queue.streamName, durable)).next({ expires: 5000 });
+  t.ok(ghost, 'the foreign client holds the first job and never acknowledges it');
+  const stuck = await jsm.consumers.info(queue.streamName, durable);
+  t.match(stuck, { num_ack_pending: 1, num_pending: 4 }, 'work, and no slot to deliver it');
+
+  const seen: Job[] = [];
+  queue.work<{ n: number }>('ordered', async (job) => void seen.push(job));
+  await until(async () => seen.length >= 5, 'every job of the stuck partition to run', 30_000);
+  t.same(seen.map((j) => j.id), ['job-0', 'job-1', 'job-2', 'job-3', 'job-4'], 'each job once, in enqueue order');
+  t.ok(repairs.get({ kind: 'ordered' }) >= 1, 'the repair is counted in jobs_consumer_repairs_total');
+  t.ok(lines.some((l) => l.level === 'warn' && /without progress/.test(l.msg ?? '') && l['consumer'] === durable), 'and logged as a warning naming the consumer');
+  await until(async () => (await queue.depth('ordered')) === 0, 'the stream to be empty');
+});
