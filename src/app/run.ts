@@ -103,14 +103,16 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     });
 
     // Presence rows exist only once migrations ran (a fresh database has no presence table yet).
-    void db.whenMigrated().then(() => clearNode(db.sql, config.nodeId)).catch(() => undefined);
+    // A missed write only delays presence (the next beat retries; expiry is PRESENCE_TTL_S).
+    const presenceFailed = (what: string) => (err: unknown) => log.warn({ err: (err as Error).message }, `presence ${what} failed`);
+    void db.whenMigrated().then(() => clearNode(db.sql, config.nodeId)).catch(presenceFailed('reset'));
     const beat = setInterval(() => {
-      if (db.migrated()) void heartbeat(db.sql, config.nodeId).catch(() => undefined);
+      if (db.migrated()) void heartbeat(db.sql, config.nodeId).catch(presenceFailed('heartbeat'));
     }, Math.max(1000, (config.presence.ttlS * 1000) / 3));
     beat.unref();
     life.add('presence heartbeat', async () => {
       clearInterval(beat);
-      await clearNode(db.sql, config.nodeId).catch(() => undefined);
+      await clearNode(db.sql, config.nodeId).catch(presenceFailed('cleanup'));
     });
 
     metrics.gauge('ws_sockets', 'Open sockets on this node').collect(() => [[undefined, hub.size]]);
@@ -182,6 +184,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     }
 
     hub.start();
+    // Stopped in reverse: the listener first, then sockets (1001), then open HTTP connections.
+    life.add('http connections', (left) => server.closeConnections(left));
     life.add('sockets', () => hub.closeAll(CloseCodes.GOING_AWAY));
     const port = await server.listen(config.http.host, config.http.port);
     life.add('listener', () => server.stopListening());

@@ -317,20 +317,25 @@ export class JetStreamQueue implements JobQueue {
     };
   }
 
+  /** Jobs of `kind` waiting or in progress; rejects when the stream cannot be asked. */
   async depth(kind: string): Promise<number> {
-    if (!this.jsm) return 0;
-    try {
-      // A work queue keeps a message until it is acked: the subjects' counts are the depth.
-      const filter = this.partitions(kind) === undefined ? this.subject(kind) : `${this.subject(kind)}.*`;
-      const info = await this.jsm.streams.info(this.streamName, { subjects_filter: filter });
-      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
-    } catch {
-      return 0;
-    }
+    if (!this.jsm) throw new Error('JetStream is not connected; the queue depth is unknown');
+    // A work queue keeps a message until it is acked: the subjects' counts are the depth.
+    const filter = this.partitions(kind) === undefined ? this.subject(kind) : `${this.subject(kind)}.*`;
+    const info = await this.jsm.streams.info(this.streamName, { subjects_filter: filter });
+    return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
   }
 
+  /** An unknown depth is NaN on the gauge (and a warning), never a reassuring 0. */
   private async refreshDepth(): Promise<void> {
-    for (const kind of this.workers.keys()) this.deps.depthGauge.set(await this.depth(kind), { kind });
+    for (const kind of this.workers.keys()) {
+      try {
+        this.deps.depthGauge.set(await this.depth(kind), { kind });
+      } catch (err) {
+        this.deps.depthGauge.set(Number.NaN, { kind });
+        if (!this.stopped) this.deps.log.warn({ kind, err: (err as Error).message }, 'could not read the job queue depth');
+      }
+    }
   }
 
   healthy(): boolean {

@@ -6,6 +6,7 @@
 import type { Logger } from '../obs/log.js';
 import { CloseCodes } from '../protocol/codes.js';
 import { Exchange } from './http/exchange.js';
+import type { InFlight } from './http/in-flight.js';
 import { errorReply, sendReply } from './http/reply.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_socket_context_t } from './uws.js';
 
@@ -23,10 +24,11 @@ export interface Edge {
 
 const SOCKET_CALLBACKS = ['open', 'message', 'drain', 'ping', 'pong', 'subscription'] as const;
 
-export function guardedEdge(app: TemplatedApp, log: Logger): Edge {
+/** `inFlight` (optional) counts requests until they are answered, for a graceful shutdown. */
+export function guardedEdge(app: TemplatedApp, log: Logger, inFlight?: InFlight): Edge {
   return {
-    any: (pattern, handler) => void app.any(pattern, guardRequest(log, pattern, handler)),
-    ws: (pattern, behavior) => void app.ws(pattern, guardSocket(log, pattern, behavior)),
+    any: (pattern, handler) => void app.any(pattern, guardRequest(log, pattern, handler, inFlight)),
+    ws: (pattern, behavior) => void app.ws(pattern, guardSocket(log, pattern, behavior, inFlight)),
   };
 }
 
@@ -34,7 +36,12 @@ function isPromise(v: unknown): v is Promise<unknown> {
   return typeof (v as Promise<unknown> | undefined)?.then === 'function';
 }
 
-function guardRequest<A extends unknown[]>(log: Logger, pattern: string, handler: (ex: Exchange, req: HttpRequest, ...rest: A) => void | Promise<void>) {
+function guardRequest<A extends unknown[]>(
+  log: Logger,
+  pattern: string,
+  handler: (ex: Exchange, req: HttpRequest, ...rest: A) => void | Promise<void>,
+  inFlight?: InFlight,
+) {
   return (res: HttpResponse, req: HttpRequest, ...rest: A): void => {
     let ex: Exchange | undefined;
     // The request is copied for the log line only when something failed; req is gone by then.
@@ -44,7 +51,7 @@ function guardRequest<A extends unknown[]>(log: Logger, pattern: string, handler
       else closeQuietly(res, log);
     };
     try {
-      ex = new Exchange(res, req, fail);
+      ex = new Exchange(res, req, fail, inFlight);
       const out = handler(ex, req, ...rest);
       if (isPromise(out)) out.catch(fail);
     } catch (err) {
@@ -71,7 +78,7 @@ function closeQuietly(res: HttpResponse, log: Logger): void {
   }
 }
 
-function guardSocket(log: Logger, pattern: string, behavior: SocketBehavior): WebSocketBehavior<unknown> {
+function guardSocket(log: Logger, pattern: string, behavior: SocketBehavior, inFlight?: InFlight): WebSocketBehavior<unknown> {
   const closed = new WeakSet<object>();
   const fail = (where: string, ws: WebSocket<unknown>, err: unknown) => {
     log.error({ err, route: pattern, where }, 'uncaught error in a socket handler');
@@ -84,7 +91,7 @@ function guardSocket(log: Logger, pattern: string, behavior: SocketBehavior): We
   };
   const { upgrade, ...rest } = behavior;
   const guarded: WebSocketBehavior<unknown> = { ...rest };
-  if (upgrade) guarded.upgrade = guardRequest(log, pattern, upgrade);
+  if (upgrade) guarded.upgrade = guardRequest(log, pattern, upgrade, inFlight);
   for (const name of SOCKET_CALLBACKS) {
     const fn = behavior[name] as ((ws: WebSocket<unknown>, ...args: unknown[]) => unknown) | undefined;
     if (!fn) continue;

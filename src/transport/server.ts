@@ -2,6 +2,7 @@
 // route table and socket endpoints are mounted, then it listens.
 import type { Logger } from '../obs/log.js';
 import { guardedEdge, type SocketBehavior } from './guard.js';
+import { InFlight } from './http/in-flight.js';
 import type { Route, Router } from './http/router.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
 
@@ -13,6 +14,7 @@ export interface SocketEndpoint {
 export class HttpServer {
   readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
+  private readonly inFlight = new InFlight();
   port = 0;
 
   constructor(private readonly log: Logger) {
@@ -24,7 +26,7 @@ export class HttpServer {
    * Both register through the guarded edge, so no exception of a handler reaches uWS.
    */
   mount(router: Router, routes: Route[], sockets: SocketEndpoint[]): void {
-    const edge = guardedEdge(this.app, this.log);
+    const edge = guardedEdge(this.app, this.log, this.inFlight);
     for (const s of sockets) edge.ws(s.pattern, s.behavior);
     router.mount(edge, routes);
   }
@@ -46,8 +48,23 @@ export class HttpServer {
   }
 
   stopListening(): void {
+    this.inFlight.draining = true;
     if (!this.listenSocket) return;
     loadUws().us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+  }
+
+  /**
+   * After the listener and the sockets: waits (within `leftMs`) for the requests still being
+   * answered — each answer now closes its connection — then closes every connection left, the
+   * idle keep-alive ones included, so clients see the node go at once instead of at their
+   * next request.
+   */
+  async closeConnections(leftMs: number): Promise<void> {
+    this.inFlight.draining = true;
+    const idle = await this.inFlight.idle(leftMs - 250);
+    if (!idle) this.log.warn({ requests: this.inFlight.size }, 'requests still unanswered at shutdown; closing their connections');
+    // uWS v20's App.close() (not in its typings) closes every socket of the app.
+    (this.app as unknown as { close(): void }).close();
   }
 }

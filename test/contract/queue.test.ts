@@ -255,3 +255,15 @@ function suite(t: Test, make: (t: Test, persist?: Sql) => Fixture | Promise<Fixt
 
 t.test('MemoryQueue', async (t) => suite(t, memoryFixture));
 t.test('JetStreamQueue', async (t) => suite(t, jetstreamFixture));
+
+t.test('JetStreamQueue: a depth it cannot read is an error, never 0', async (t) => {
+  const { common, depthGauge } = deps();
+  // No server listens there: the queue never gets a JetStream context.
+  const link = new NatsLink({ servers: ['nats://127.0.0.1:1'], name: 'queue-test-offline', log });
+  const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: {} });
+  t.teardown(async () => {
+    await queue.stop();
+    await link.stop();
+  });
+  await t.rejects(queue.depth('anything'), /depth is unknown/);
+});

@@ -7,6 +7,7 @@
 // therefore written once the body has been read (and dropped) — up to DRAIN_LIMIT_BYTES; past
 // that the answer carries `Connection: close` and uWS ends the connection after it.
 import type { HttpRequest, HttpResponse, us_socket_context_t } from '../uws.js';
+import type { InFlight } from './in-flight.js';
 
 /** Bodies up to this size are read and dropped before a refusal is written (nginx passes 12 MiB). */
 export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -33,9 +34,20 @@ export class Exchange {
   private sink: Sink | null = null;
   private waiters: Array<(o: BodyOutcome) => void> = [];
   private abortHandlers: Array<() => void> = [];
+  private counted: boolean;
 
-  /** `failed` reports an exception thrown by a callback of this exchange (logged once upstream). */
-  constructor(readonly res: HttpResponse, req: HttpRequest, private readonly failed: (err: unknown) => void) {
+  /**
+   * `failed` reports an exception thrown by a callback of this exchange (logged once upstream);
+   * `inFlight` counts the exchange until it is answered or aborted.
+   */
+  constructor(
+    readonly res: HttpResponse,
+    req: HttpRequest,
+    private readonly failed: (err: unknown) => void,
+    private readonly inFlight?: InFlight,
+  ) {
+    this.counted = inFlight !== undefined;
+    inFlight?.begin();
     const chunked = req.getHeader('transfer-encoding') !== '';
     const length = Number(req.getHeader('content-length') || '0');
     this.declared = chunked || !Number.isFinite(length) ? Number.POSITIVE_INFINITY : length;
@@ -95,7 +107,9 @@ export class Exchange {
   /** Writes a whole response; false when it can no longer be written. */
   end(head: Head, body: string | Uint8Array | null, closeConnection = false): boolean {
     if (this.state !== 'open') return false;
-    this.state = 'done';
+    this.finish('done');
+    // While the node shuts down, no connection is kept alive for a next request.
+    if (this.inFlight?.draining) closeConnection = true;
     this.res.cork(() => {
       this.unpause();
       this.res.writeStatus(head.status);
@@ -128,7 +142,7 @@ export class Exchange {
     this.res.cork(() => {
       result = this.res.tryEnd(chunk, total);
     });
-    if (result[1]) this.state = 'done';
+    if (result[1]) this.finish('done');
     return result;
   }
 
@@ -151,14 +165,14 @@ export class Exchange {
   /** Cuts the connection (a stream that cannot be finished). */
   close(): void {
     if (!this.writable) return;
-    this.state = 'done';
+    this.finish('done');
     this.res.close();
   }
 
   /** Upgrades to a WebSocket, corked, unless the client went away first. */
   upgrade<T>(userData: T, key: string, protocol: string, extensions: string, context: us_socket_context_t): boolean {
     if (this.state !== 'open') return false;
-    this.state = 'done';
+    this.finish('done');
     this.res.cork(() => this.res.upgrade(userData, key, protocol, extensions, context));
     return true;
   }
@@ -187,8 +201,16 @@ export class Exchange {
     else if (this.received > DRAIN_LIMIT_BYTES) this.settle('too_long');
   }
 
+  private finish(state: 'done' | 'aborted'): void {
+    this.state = state;
+    if (this.counted) {
+      this.counted = false;
+      this.inFlight!.end();
+    }
+  }
+
   private abort(): void {
-    this.state = 'aborted';
+    this.finish('aborted');
     this.settle('aborted');
     for (const cb of this.abortHandlers.splice(0)) this.guarded(cb);
   }
