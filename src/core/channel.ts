@@ -14,3 +14,14 @@ export interface Channel {
   created_at: Date;
   updated_at: Date;
 }
+
+/** What the channel service accepts (the wire bodies are checked against it at the transport edge). */
+export interface ChannelInput {
+  provider?: ChannelProvider;
+  external_id: string;
+  display_phone_number?: string;
+  is_active?: boolean;
+  hotel_id?: string;
+}
+
+export type ChannelPatchInput = Partial<Pick<ChannelInput, 'external_id' | 'display_phone_number' | 'is_active'>>;

@@ -109,3 +109,71 @@ export interface Notification {
   is_read: boolean;
   created_at: Date;
 }
+
+// ───── inputs: what the directory services accept (the wire bodies in protocol/rest are checked
+// against these at the transport edge, so the two cannot drift) ─────
+
+/** A hotel's editable fields; a platform admin alone may set status and is_active. */
+export type HotelPatchInput = Partial<Pick<Hotel,
+  'name' | 'description' | 'address' | 'city' | 'state' | 'country' | 'pincode' | 'phone' | 'email'
+  | 'time_zone' | 'check_in_time' | 'check_out_time' | 'status' | 'is_active'>>;
+
+export interface HotelInput extends HotelPatchInput {
+  name: string;
+}
+
+export interface UserInput {
+  username: string;
+  email: string;
+  password: string;
+  first_name?: string;
+  last_name?: string;
+  phone_number?: string;
+  user_type: UserType;
+  /** Department names as the client spells them; canonicalised (and refused if unknown) by the service. */
+  department?: string | string[];
+  hotel_id?: string;
+}
+
+export interface UserPatchInput extends Partial<Omit<UserInput, 'hotel_id'>> {
+  is_active?: boolean;
+}
+
+export interface RoomInput {
+  room_number: string;
+  floor: number;
+  status?: RoomStatus;
+  hotel_id?: string;
+}
+
+export type RoomPatchInput = Partial<Omit<RoomInput, 'hotel_id'>>;
+
+export interface GuestInput {
+  /** As typed; the service normalises it to international form. */
+  whatsapp_number: string;
+  full_name: string;
+  email?: string;
+  nationality?: string;
+  hotel_id?: string;
+}
+
+export type GuestPatchInput = Partial<Omit<GuestInput, 'hotel_id'>>;
+
+/** Dates are ISO 8601 strings (the edge checked the shape; the service refuses days that do not exist). */
+export interface StayPatchInput {
+  room_id?: number | null;
+  check_in_date?: string;
+  check_out_date?: string;
+  number_of_guests?: number;
+}
+
+/** A stay names exactly one of an existing guest (guest_id) or a guest to find or register (guest). */
+export interface StayInput extends StayPatchInput {
+  guest_id?: number;
+  guest?: Omit<GuestInput, 'hotel_id'>;
+  hotel_id?: string;
+}
+
+export interface CheckInInput {
+  room_id?: number;
+}

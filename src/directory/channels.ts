@@ -1,13 +1,11 @@
 // Channels of a hotel: its admins (and platform admins, for any hotel) register the provider
 // accounts / numbers its guests write to. Another hotel's channel is a 404, as everywhere.
-import type { Static } from '@sinclair/typebox';
 import { ConflictError, ForbiddenError, ValidationError } from '../core/errors.js';
-import type { ChannelCreate, ChannelPatch } from '../protocol/rest/channels.js';
 import * as store from '../store/channels.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Page, Paged } from '../core/paging.js';
-import type { Channel, ChannelProvider } from '../core/channel.js';
+import type { Channel, ChannelInput, ChannelPatchInput, ChannelProvider } from '../core/channel.js';
 import type { User } from '../core/directory.js';
 import { normalizePhone } from './phone.js';
 import { isPlatformAdmin } from './roles.js';
@@ -58,7 +56,7 @@ export class ChannelService {
     return store.listChannels(this.deps.sql, { hotelId: listScope(actor, q.hotel), provider: q.provider, active: q.is_active }, page);
   }
 
-  async create(actor: User, body: Static<typeof ChannelCreate>): Promise<Channel> {
+  async create(actor: User, body: ChannelInput): Promise<Channel> {
     this.requireAdmin(actor);
     const hotelId = writeScope(actor, body.hotel_id);
     try {
@@ -76,7 +74,7 @@ export class ChannelService {
     }
   }
 
-  async update(actor: User, id: number, body: Static<typeof ChannelPatch>): Promise<Channel> {
+  async update(actor: User, id: number, body: ChannelPatchInput): Promise<Channel> {
     const before = await this.get(actor, id);
     const display = this.displayNumber(body.display_phone_number);
     const fields = { ...body, ...(display !== undefined ? { display_phone_number: display } : {}) };

@@ -1,13 +1,11 @@
 // Guests: each hotel keeps its own record per WhatsApp number and sees only its own; the front
 // desk registers and edits them.
-import type { Static } from '@sinclair/typebox';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import type { GuestCreate, GuestPatch } from '../protocol/rest/directory.js';
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import * as store from '../store/guests.js';
 import type { Page, Paged } from '../core/paging.js';
-import type { Guest, User } from '../core/directory.js';
+import type { Guest, GuestInput, GuestPatchInput, User } from '../core/directory.js';
 import { normalizePhone } from './phone.js';
 import { canManageGuests, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
@@ -54,7 +52,7 @@ export class GuestService {
     );
   }
 
-  async create(actor: User, body: Static<typeof GuestCreate>, db: Db = this.deps.sql): Promise<Guest> {
+  async create(actor: User, body: GuestInput, db: Db = this.deps.sql): Promise<Guest> {
     requireRole(canManageGuests(actor), 'register guests');
     const hotelId = writeScope(actor, body.hotel_id);
     const whatsapp_number = this.number(body.whatsapp_number);
@@ -75,12 +73,12 @@ export class GuestService {
   }
 
   /** For a stay: the hotel's guest with this number, registered now if the hotel has none. */
-  async findOrCreate(actor: User, hotelId: string, body: Static<typeof GuestCreate>, db: Db): Promise<Guest> {
+  async findOrCreate(actor: User, hotelId: string, body: GuestInput, db: Db): Promise<Guest> {
     const existing = await store.findGuestByNumber(db, hotelId, this.number(body.whatsapp_number, 'guest.whatsapp_number'));
     return existing ?? this.create(actor, { ...body, hotel_id: hotelId }, db);
   }
 
-  async update(actor: User, id: number, body: Static<typeof GuestPatch>): Promise<Guest> {
+  async update(actor: User, id: number, body: GuestPatchInput): Promise<Guest> {
     await this.get(actor, id);
     requireRole(canManageGuests(actor), 'edit guests');
     const fields = { ...body, ...(body.whatsapp_number !== undefined ? { whatsapp_number: this.number(body.whatsapp_number) } : {}) };

@@ -1,11 +1,9 @@
 // Hotels: platform admins create and administer them; a hotel's own admins edit its profile.
-import type { Static } from '@sinclair/typebox';
 import { ForbiddenError, ValidationError } from '../core/errors.js';
-import type { HotelCreate, HotelPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import * as store from '../store/hotels.js';
 import type { Page, Paged } from '../core/paging.js';
-import type { Hotel, User } from '../core/directory.js';
+import type { Hotel, HotelInput, HotelPatchInput, User } from '../core/directory.js';
 import { isPlatformAdmin } from './roles.js';
 import { isUuid, listScope, notFound, requireRole } from './scope.js';
 
@@ -34,13 +32,13 @@ export class HotelService {
     return store.listHotels(this.sql, { onlyId: only ?? undefined, search: q.search }, page);
   }
 
-  async create(actor: User, body: Static<typeof HotelCreate>): Promise<Hotel> {
+  async create(actor: User, body: HotelInput): Promise<Hotel> {
     requireRole(isPlatformAdmin(actor), 'create hotels');
     checkTimeZone(body.time_zone);
     return store.insertHotel(this.sql, body);
   }
 
-  async update(actor: User, id: string, body: Static<typeof HotelPatch>): Promise<Hotel> {
+  async update(actor: User, id: string, body: HotelPatchInput): Promise<Hotel> {
     await this.get(actor, id);
     if (!isPlatformAdmin(actor)) {
       requireRole(actor.user_type === 'hotel_admin' || actor.user_type === 'manager', 'edit this hotel');

@@ -1,12 +1,10 @@
 // Rooms of a hotel: its admins and managers manage them, all its staff can read them.
-import type { Static } from '@sinclair/typebox';
 import { ConflictError } from '../core/errors.js';
-import type { RoomCreate, RoomPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Page, Paged } from '../core/paging.js';
 import * as store from '../store/rooms.js';
-import type { Room, User } from '../core/directory.js';
+import type { Room, RoomInput, RoomPatchInput, User } from '../core/directory.js';
 import { canManageHotel, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
 
@@ -28,7 +26,7 @@ export class RoomService {
     return store.listRooms(this.sql, { hotelId: listScope(actor, q.hotel), floor: q.floor, status: q.status }, page);
   }
 
-  async create(actor: User, body: Static<typeof RoomCreate>): Promise<Room> {
+  async create(actor: User, body: RoomInput): Promise<Room> {
     requireRole(canManageHotel(actor), 'manage rooms');
     const hotelId = writeScope(actor, body.hotel_id);
     try {
@@ -38,7 +36,7 @@ export class RoomService {
     }
   }
 
-  async update(actor: User, id: number, body: Static<typeof RoomPatch>): Promise<Room> {
+  async update(actor: User, id: number, body: RoomPatchInput): Promise<Room> {
     const room = await this.get(actor, id);
     requireRole(canManageHotel(actor), 'manage rooms');
     try {

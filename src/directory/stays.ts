@@ -2,9 +2,7 @@
 // and check-out move the guest's status (pending_checkin → checked_in → checked_out), which is
 // what chat routing follows. Each transition is one transaction; effects on chat (closing the
 // guest's conversations at checkout) run after it commits.
-import type { Static } from '@sinclair/typebox';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import type { CheckInBody, StayCreate, StayPatch } from '../protocol/rest/directory.js';
 import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { notifyHotelDesk } from '../store/notifications.js';
@@ -13,7 +11,7 @@ import * as rooms from '../store/rooms.js';
 import * as guests from '../store/guests.js';
 import * as store from '../store/stays.js';
 import type { GuestService } from './guests.js';
-import type { StayView, User } from '../core/directory.js';
+import type { CheckInInput, StayInput, StayPatchInput, StayView, User } from '../core/directory.js';
 import { canManageGuests, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole, writeScope } from './scope.js';
 
@@ -79,7 +77,7 @@ export class StayService {
     return roomId;
   }
 
-  async create(actor: User, body: Static<typeof StayCreate>): Promise<StayView> {
+  async create(actor: User, body: StayInput): Promise<StayView> {
     requireRole(canManageGuests(actor), 'create stays');
     const hotelId = writeScope(actor, body.hotel_id);
     if ((body.guest_id === undefined) === (body.guest === undefined)) {
@@ -103,7 +101,7 @@ export class StayService {
     return (await store.findStay(this.deps.sql, hotelId, id))!;
   }
 
-  async update(actor: User, id: number, body: Static<typeof StayPatch>): Promise<StayView> {
+  async update(actor: User, id: number, body: StayPatchInput): Promise<StayView> {
     // Look up first: another hotel's stay is a 404 whatever the caller's role.
     const stay = await this.get(actor, id);
     requireRole(canManageGuests(actor), 'edit stays');
@@ -121,7 +119,7 @@ export class StayService {
     return this.get(actor, id);
   }
 
-  async checkIn(actor: User, id: number, body: Static<typeof CheckInBody>): Promise<StayView> {
+  async checkIn(actor: User, id: number, body: CheckInInput): Promise<StayView> {
     // Look up first: another hotel's stay is a 404 whatever the caller's role.
     const stay = await this.get(actor, id);
     requireRole(canManageGuests(actor), 'check guests in');

@@ -1,8 +1,6 @@
 // Staff accounts: hotel admins and managers manage their hotel's staff (never above their own
 // rank); platform admins manage everyone. Passwords are hashed in the worker pool.
-import type { Static } from '@sinclair/typebox';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import type { UserCreate, UserPatch } from '../protocol/rest/directory.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { findHotel } from '../store/hotels.js';
@@ -11,7 +9,7 @@ import * as store from '../store/users.js';
 import { endAllSessions } from '../store/auth.js';
 import type { CpuPool } from '../workers/pool.js';
 import { canonicalDepartments, type Department } from '../core/departments.js';
-import type { User, UserType } from '../core/directory.js';
+import type { User, UserInput, UserPatchInput, UserType } from '../core/directory.js';
 import { canAssignUserType, canManageHotel, defaultDepartments, effectiveDepartments, isPlatformAdmin } from './roles.js';
 import { listScope, notFound, requireRole } from './scope.js';
 
@@ -72,7 +70,7 @@ export class UserService {
     return store.listUsers(this.deps.sql, { hotelId: listScope(actor, q.hotel), userType: q.user_type, search: q.search }, page);
   }
 
-  async create(actor: User, body: Static<typeof UserCreate>): Promise<User> {
+  async create(actor: User, body: UserInput): Promise<User> {
     requireRole(canManageHotel(actor), 'create users');
     requireRole(canAssignUserType(actor, body.user_type), `create ${body.user_type} users`);
     let hotelId: string | null;
@@ -110,7 +108,7 @@ export class UserService {
     return (await store.findUserById(this.deps.sql, id))!;
   }
 
-  async update(actor: User, id: number, body: Static<typeof UserPatch>): Promise<User> {
+  async update(actor: User, id: number, body: UserPatchInput): Promise<User> {
     const target = await this.get(actor, id);
     const self = target.id === actor.id;
     const admin = canManageHotel(actor) && (isPlatformAdmin(actor) || canAssignUserType(actor, target.user_type));

@@ -102,6 +102,7 @@ const rules: Array<{ folder: string; allowed?: string[]; forbidden?: string[]; w
   { folder: 'actors', allowed: ['core'], why: 'the actor runtime knows no domain' },
   { folder: 'store', forbidden: ['chat', 'jobs', 'protocol', 'transport', 'directory'], why: 'store knows SQL and its own rows, not rules or wire shapes' },
   { folder: 'transport', forbidden: ['store'], why: 'transport goes through the services, never the store' },
+  { folder: 'directory', forbidden: ['protocol', 'transport'], why: 'directory services take domain inputs, not wire types' },
 ];
 
 for (const rule of rules) {

@@ -2,11 +2,19 @@
 // channel service (which authorises and scopes by hotel) and encode.
 import type { ChannelService } from '../../directory/channels.js';
 import { parseId } from '../../directory/scope.js';
+import type { Static } from '@sinclair/typebox';
+import type { ChannelInput, ChannelPatchInput } from '../../core/channel.js';
 import * as ch from '../../protocol/rest/channels.js';
 import { presentChannel } from '../presenters/channels.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
-import { pageParams, type Kit } from './kit.js';
+import { pageParams, type Checked, type Kit, type WireFits } from './kit.js';
+
+// The bodies the channel service takes, checked against its domain inputs at compile time.
+type ChannelBodiesFit = Checked<[
+  WireFits<Static<typeof ch.ChannelCreate>, ChannelInput>,
+  WireFits<Static<typeof ch.ChannelPatch>, ChannelPatchInput>,
+]>;
 
 export function channelRoutes(channels: ChannelService, kit: Kit): Route[] {
   const { authed } = kit;

@@ -7,11 +7,31 @@ import type { RoomService } from '../../directory/rooms.js';
 import { parseId } from '../../directory/scope.js';
 import type { StayService } from '../../directory/stays.js';
 import type { UserService } from '../../directory/users.js';
+import type { Static } from '@sinclair/typebox';
+import type {
+  CheckInInput, GuestInput, GuestPatchInput, HotelInput, HotelPatchInput, RoomInput, RoomPatchInput,
+  StayInput, StayPatchInput, UserInput, UserPatchInput,
+} from '../../core/directory.js';
 import * as d from '../../protocol/rest/directory.js';
 import { presentGuest, presentHotel, presentNotification, presentRoom, presentStay, presentUser } from '../presenters/directory.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
-import { pageParams, type Kit } from './kit.js';
+import { pageParams, type Checked, type Kit, type WireFits } from './kit.js';
+
+// Every body a directory service takes, checked against the domain input at compile time.
+type DirectoryBodiesFit = Checked<[
+  WireFits<Static<typeof d.HotelCreate>, HotelInput>,
+  WireFits<Static<typeof d.HotelPatch>, HotelPatchInput>,
+  WireFits<Static<typeof d.UserCreate>, UserInput>,
+  WireFits<Static<typeof d.UserPatch>, UserPatchInput>,
+  WireFits<Static<typeof d.RoomCreate>, RoomInput>,
+  WireFits<Static<typeof d.RoomPatch>, RoomPatchInput>,
+  WireFits<Static<typeof d.GuestCreate>, GuestInput>,
+  WireFits<Static<typeof d.GuestPatch>, GuestPatchInput>,
+  WireFits<Static<typeof d.StayCreate>, StayInput>,
+  WireFits<Static<typeof d.StayPatch>, StayPatchInput>,
+  WireFits<Static<typeof d.CheckInBody>, CheckInInput>,
+]>;
 
 export interface DirectoryServices {
   hotels: HotelService;

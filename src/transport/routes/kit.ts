@@ -28,3 +28,13 @@ export function makeKit(auth: AuthService, publicUrl: string): Kit {
 }
 
 export { pageParams };
+
+/**
+ * True when a validated wire body (the Static type of a protocol/ schema) is a valid input of the
+ * domain service it goes to and names no field the service does not know. Route modules list one
+ * `WireFits<…>` per body inside `Checked<…>`: a schema or an input that drifts stops the build.
+ */
+export type WireFits<Wire, Domain> = [Wire] extends [Domain]
+  ? [Exclude<keyof Wire, keyof Domain>] extends [never] ? true : false
+  : false;
+export type Checked<T extends true[]> = T;
