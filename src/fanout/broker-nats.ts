@@ -6,6 +6,7 @@ import type { Logger } from '../obs/log.js';
 import type { Counter } from '../obs/metrics.js';
 import type { NatsLink } from '../nats/link.js';
 import { LocalSubscriptions, type Broker, type DeliveryHandler, type Unsubscribe } from './broker.js';
+import { clusterSubject } from './subjects.js';
 
 export interface NatsBrokerDeps {
   link: NatsLink;
@@ -38,7 +39,7 @@ export class NatsBroker implements Broker {
   }
 
   private wire(subject: string): string {
-    return `${this.deps.prefix}.ev.${subject}`;
+    return clusterSubject(this.deps.prefix, subject);
   }
 
   private subscribeAll(): void {

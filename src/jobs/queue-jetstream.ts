@@ -29,6 +29,7 @@ import {
 import type { Logger } from '../obs/log.js';
 import type { Counter, Gauge } from '../obs/metrics.js';
 import type { NatsLink } from '../nats/link.js';
+import { jobSubjects } from '../fanout/subjects.js';
 import { OverloadedError, UnavailableError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
 import { StallWatch } from './stall-watch.js';
@@ -108,11 +109,11 @@ export class JetStreamQueue implements JobQueue {
   }
 
   get streamName(): string {
-    return `${this.deps.prefix}_JOBS`;
+    return jobSubjects.stream(this.deps.prefix);
   }
 
   private subject(kind: string, partition?: number): string {
-    return `${this.deps.prefix}.jobs.${kind}${partition === undefined ? '' : `.p${partition}`}`;
+    return jobSubjects.one(this.deps.prefix, kind, partition);
   }
 
   private durable(kind: string, partition?: number): string {
@@ -132,7 +133,7 @@ export class JetStreamQueue implements JobQueue {
       this.js = jetstream(nc);
       const config = {
         name: this.streamName,
-        subjects: [`${this.deps.prefix}.jobs.>`],
+        subjects: [jobSubjects.all(this.deps.prefix)],
         retention: RetentionPolicy.Workqueue,
         storage: StorageType.File,
         discard: DiscardPolicy.New,
@@ -321,7 +322,7 @@ export class JetStreamQueue implements JobQueue {
   async depth(kind: string): Promise<number> {
     if (!this.jsm) throw new Error('JetStream is not connected; the queue depth is unknown');
     // A work queue keeps a message until it is acked: the subjects' counts are the depth.
-    const filter = this.partitions(kind) === undefined ? this.subject(kind) : `${this.subject(kind)}.*`;
+    const filter = this.partitions(kind) === undefined ? this.subject(kind) : jobSubjects.partitions(this.deps.prefix, kind);
     const info = await this.jsm.streams.info(this.streamName, { subjects_filter: filter });
     return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
   }

@@ -38,7 +38,7 @@ export class JetStreamReplySink implements ReplySink {
   constructor(private readonly link: NatsLink, private readonly prefix: string, private readonly replicas: number) {}
 
   get streamName(): string {
-    return `${this.prefix}_REPLIES`;
+    return replySubjects.stream(this.prefix);
   }
 
   private async ensure(): Promise<void> {
