@@ -10,6 +10,7 @@ import type { Sql } from '../../src/store/db.js';
 import type { InsertedMessage, NewMessage } from '../../src/store/messages.js';
 import { numberFactory, seedHotel } from '../helpers/chat-fixtures.js';
 import { freshDb } from '../helpers/db.js';
+import { guestTextRow } from '../helpers/message-rows.js';
 
 const nextNumber = numberFactory();
 
@@ -20,25 +21,7 @@ async function conversation(sql: Sql, hotelId: string, guestId: number, departme
   return c!.id;
 }
 
-function row(conversationId: number, content: string, over: Partial<NewMessage> = {}): NewMessage {
-  return {
-    conversation_id: conversationId,
-    sender_type: 'guest',
-    sender_id: null,
-    message_type: 'text',
-    content,
-    preview: content,
-    media_key: null,
-    media_url: null,
-    media_filename: null,
-    media_content_type: null,
-    provider_message_id: null,
-    delivery_status: null,
-    media_source: null,
-    outbox_kinds: [],
-    ...over,
-  };
-}
+const row = guestTextRow;
 
 async function world(t: Test) {
   const { sql } = await freshDb(t);

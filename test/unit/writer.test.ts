@@ -9,9 +9,9 @@ import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
 import { OverloadedError } from '../../src/core/errors.js';
 import type { Sql } from '../../src/store/db.js';
-import type { NewMessage } from '../../src/store/messages.js';
 import { numberFactory, seedHotel } from '../helpers/chat-fixtures.js';
 import { freshDb } from '../helpers/db.js';
+import { guestTextRow } from '../helpers/message-rows.js';
 
 const { sql } = await freshDb(t);
 const num = numberFactory();
@@ -24,24 +24,8 @@ async function conversation(n: number): Promise<number> {
   return c!.id;
 }
 
-function row(conversationId: number, content: string, providerMessageId: string | null = null): NewMessage {
-  return {
-    conversation_id: conversationId,
-    sender_type: 'guest',
-    sender_id: null,
-    message_type: 'text',
-    content,
-    preview: content,
-    media_key: null,
-    media_url: null,
-    media_filename: null,
-    media_content_type: null,
-    provider_message_id: providerMessageId,
-    delivery_status: null,
-    media_source: null,
-    outbox_kinds: [],
-  };
-}
+const row = (conversationId: number, content: string, providerMessageId: string | null = null) =>
+  guestTextRow(conversationId, content, { provider_message_id: providerMessageId });
 
 /**
  * The pool, with a hook in front of every statement that inserts messages: the hook may throw
