@@ -15,3 +15,15 @@ export function decodeSegment(raw: string, name: string): string {
 export function decodeSegments(raw: string, name: string): string[] {
   return raw.split('/').map((s) => decodeSegment(s, name));
 }
+
+/**
+ * `raw` without leading and trailing slashes, in one linear pass (the regex /\/+$/ is quadratic
+ * on a long run of slashes that does not end the string).
+ */
+export function trimSlashes(raw: string): string {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && raw.charCodeAt(start) === 47) start++;
+  while (end > start && raw.charCodeAt(end - 1) === 47) end--;
+  return raw.slice(start, end);
+}

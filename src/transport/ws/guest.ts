@@ -15,7 +15,7 @@ import type { TokenBucket } from '../../util/rate-limit.js';
 import type { SocketEndpoint } from '../server.js';
 import { freshSocketState, sendFrame, socketBehavior, type SocketLimits } from './behavior.js';
 import type { SocketHub, SocketState } from './hub.js';
-import { decodeSegment } from '../http/path.js';
+import { decodeSegment, trimSlashes } from '../http/path.js';
 import { upgradeHandler, type UpgradeDeps } from './upgrade.js';
 
 export interface GuestSocketState extends SocketState {
@@ -50,7 +50,7 @@ export function guestSocketEndpoints(deps: GuestSocketDeps): SocketEndpoint[] {
     hub: deps.hub,
     log: deps.log,
     upgrade: upgradeHandler(deps.upgrade, deps.hub, async (r) => {
-      const raw = decodeSegment(r.url.slice(PREFIX.length).replace(/\/+$/, ''), 'whatsapp_number');
+      const raw = decodeSegment(trimSlashes(r.url.slice(PREFIX.length)), 'whatsapp_number');
       const number = normalizePhone(raw, deps.phoneRegion);
       if (!number) throw new NotFoundError('Guest not found');
       let tokenGuest: number | null = null;

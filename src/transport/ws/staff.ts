@@ -19,7 +19,7 @@ import type { SocketEndpoint } from '../server.js';
 import type { WebSocket } from '../uws.js';
 import { handleStaffFrame } from './staff-frames.js';
 import type { SocketHub, SocketState } from './hub.js';
-import { decodeSegment } from '../http/path.js';
+import { decodeSegment, trimSlashes } from '../http/path.js';
 import { upgradeHandler, type UpgradeDeps } from './upgrade.js';
 import { freshSocketState, socketBehavior, type SocketLimits } from './behavior.js';
 
@@ -51,7 +51,7 @@ async function authorize(deps: StaffSocketDeps, url: string, token: string | nul
   const user = await deps.auth.authenticateFresh(token);
   if (!isChatStaff(user)) throw new ForbiddenError('Only staff members (department staff, receptionists, managers, hotel admins) can open chat sockets.');
   let departments = effectiveDepartments(user);
-  const segment = decodeSegment(url.slice(PREFIX.length).replace(/^\/+|\/+$/g, ''), 'department');
+  const segment = decodeSegment(trimSlashes(url.slice(PREFIX.length)), 'department');
   if (segment) {
     const d = canonicalDepartment(segment);
     if (!d) throw new NotFoundError(`unknown department "${segment}"`);
