@@ -5,7 +5,7 @@ import * as store from '../store/channels.js';
 import type { Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Page, Paged } from '../core/paging.js';
-import type { Channel, ChannelInput, ChannelPatchInput, ChannelProvider } from '../core/channel.js';
+import { CHANNEL_SECRET_FIELDS, type Channel, type ChannelInput, type ChannelPatchInput, type ChannelProvider } from '../core/channel.js';
 import type { User } from '../core/directory.js';
 import { normalizePhone } from './phone.js';
 import { isPlatformAdmin } from './roles.js';
@@ -27,6 +27,20 @@ function duplicate(err: unknown): never {
     throw new ConflictError('A channel with this external_id is already registered for this provider.', { details: { field: 'external_id' } });
   }
   throw err;
+}
+
+const CLOUD_FIELDS = ['waba_id', ...CHANNEL_SECRET_FIELDS] as const;
+
+/** A WhatsApp Cloud API channel cannot work without its Business Account and its three secrets. */
+function requireCloudFields(body: ChannelInput): void {
+  const missing = Object.fromEntries(CLOUD_FIELDS.filter((f) => !body[f]).map((f) => [f, 'This field is required for a whatsapp_cloud channel.']));
+  if (Object.keys(missing).length > 0) throw ValidationError.of(missing);
+}
+
+/** Relay channels have no Business Account or secrets: sending them is a mistake worth naming. */
+function refuseCloudFields(body: ChannelPatchInput): void {
+  const sent = Object.fromEntries(CLOUD_FIELDS.filter((f) => body[f] !== undefined).map((f) => [f, 'Only whatsapp_cloud channels take this field.']));
+  if (Object.keys(sent).length > 0) throw ValidationError.of(sent);
 }
 
 export class ChannelService {
@@ -59,13 +73,20 @@ export class ChannelService {
   async create(actor: User, body: ChannelInput): Promise<Channel> {
     this.requireAdmin(actor);
     const hotelId = writeScope(actor, body.hotel_id);
+    const provider = body.provider ?? 'relay';
+    if (provider === 'whatsapp_cloud') requireCloudFields(body);
+    else refuseCloudFields(body);
     try {
       const c = await store.insertChannel(this.deps.sql, {
         hotel_id: hotelId,
-        provider: body.provider ?? 'relay',
+        provider,
         external_id: body.external_id,
         display_phone_number: this.displayNumber(body.display_phone_number) ?? '',
+        waba_id: body.waba_id ?? '',
         is_active: body.is_active ?? true,
+        app_secret: body.app_secret,
+        verify_token: body.verify_token,
+        access_token: body.access_token,
       });
       this.deps.onChanged(c.provider, c.external_id);
       return c;
@@ -76,6 +97,7 @@ export class ChannelService {
 
   async update(actor: User, id: number, body: ChannelPatchInput): Promise<Channel> {
     const before = await this.get(actor, id);
+    if (before.provider !== 'whatsapp_cloud') refuseCloudFields(body);
     const display = this.displayNumber(body.display_phone_number);
     const fields = { ...body, ...(display !== undefined ? { display_phone_number: display } : {}) };
     try {

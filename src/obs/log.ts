@@ -9,6 +9,8 @@ const REDACT = [
   'token', '*.token', 'access', '*.access', 'refresh', '*.refresh',
   'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
   'secret', '*.secret', 'jwtSecret', '*.jwtSecret', 'password_hash', '*.password_hash',
+  'app_secret', '*.app_secret', 'verify_token', '*.verify_token', 'access_token', '*.access_token',
+  'x-hub-signature-256', '*["x-hub-signature-256"]',
 ];
 
 export function createLogger(opts: { level: string; nodeId: string }): Logger {

@@ -15,7 +15,11 @@ const aAdmin = client(app.base, a.staff['a_admin']!.token);
 const aRec = client(app.base, a.staff['a_rec']!.token);
 const bAdmin = client(app.base, b.staff['b_admin']!.token);
 const platform = client(app.base, root.staff['root']!.token);
-const PUBLIC_FIELDS = ['created_at', 'display_phone_number', 'external_id', 'hotel_id', 'id', 'is_active', 'provider', 'updated_at'];
+const PUBLIC_FIELDS = [
+  'created_at', 'display_phone_number', 'external_id', 'has_access_token', 'has_app_secret', 'has_verify_token',
+  'hotel_id', 'id', 'is_active', 'provider', 'updated_at', 'waba_id',
+];
+const CLOUD = { waba_id: '102290129340398', app_secret: 'app-secret-of-hotel-a', verify_token: 'verify-token-of-a', access_token: 'EAAGm0PX4ZCpsBA-token-a' };
 
 let aChannel = 0;
 
@@ -25,8 +29,10 @@ t.test('a hotel admin registers a channel of their hotel', async (t) => {
   t.match(r.body, { hotel_id: a.hotelId, provider: 'relay', external_id: '+15550009999', display_phone_number: '+15550009999', is_active: true });
   t.same(Object.keys(r.body).sort(), PUBLIC_FIELDS, 'only public fields');
   aChannel = r.body.id;
-  const cloud = await aAdmin.post('/api/channels/', { provider: 'whatsapp_cloud', external_id: '106540352242922' });
+  const cloud = await aAdmin.post('/api/channels/', { provider: 'whatsapp_cloud', external_id: '106540352242922', ...CLOUD });
   t.equal(cloud.status, 201, 'a WhatsApp Cloud API phone_number_id maps to the hotel the same way');
+  t.match(cloud.body, { waba_id: CLOUD.waba_id, has_app_secret: true, has_verify_token: true, has_access_token: true });
+  t.notOk(JSON.stringify(cloud.body).includes(CLOUD.app_secret) || JSON.stringify(cloud.body).includes(CLOUD.access_token), 'no secret is returned');
 
   const list = await aAdmin.get('/api/channels/');
   t.equal(list.status, 200);
@@ -87,4 +93,25 @@ t.test('a hotel admin removes their channel', async (t) => {
   const gone = await aAdmin.del(`/api/channels/${aChannel}/`);
   t.equal(gone.status, 204);
   t.equal((await aAdmin.get(`/api/channels/${aChannel}/`)).status, 404);
+});
+
+t.test('WhatsApp Cloud API channels: secrets are required, write-only, and only for that provider', async (t) => {
+  const missing = await aAdmin.post('/api/channels/', { provider: 'whatsapp_cloud', external_id: '106540352240001', waba_id: '1' });
+  t.equal(missing.status, 400);
+  t.match(missing.body, { details: { fields: { app_secret: /required/, verify_token: /required/, access_token: /required/ } } }, 'each missing secret is named');
+  const onRelay = await aAdmin.post('/api/channels/', { external_id: 'relay-with-secret', app_secret: 'some-app-secret' });
+  t.equal(onRelay.status, 400);
+  t.match(onRelay.body, { details: { fields: { app_secret: /whatsapp_cloud/ } } });
+  const short = await aAdmin.post('/api/channels/', { provider: 'whatsapp_cloud', external_id: '106540352240002', ...CLOUD, app_secret: 'short' });
+  t.equal(short.status, 400, 'a secret shorter than 8 characters is refused');
+
+  const made = await aAdmin.post('/api/channels/', { provider: 'whatsapp_cloud', external_id: '106540352240003', ...CLOUD });
+  t.equal(made.status, 201, JSON.stringify(made.body));
+  const rotated = await aAdmin.patch(`/api/channels/${made.body.id}/`, { access_token: 'EAAGm0PX4ZCpsBA-rotated' });
+  t.equal(rotated.status, 200);
+  t.notOk(JSON.stringify(rotated.body).includes('rotated'), 'the rotated token is not echoed');
+  const [row] = await sql<{ access_token: string; app_secret: string }[]>`select access_token, app_secret from channels where id = ${made.body.id}`;
+  t.same(row, { access_token: 'EAAGm0PX4ZCpsBA-rotated', app_secret: CLOUD.app_secret }, 'stored as given, the other secrets untouched');
+  const relay = await aAdmin.post('/api/channels/', { external_id: 'relay-no-secrets' });
+  t.equal((await aAdmin.patch(`/api/channels/${relay.body.id}/`, { verify_token: 'verify-token-x' })).status, 400, 'a relay channel takes no secrets on edit either');
 });

@@ -16,6 +16,9 @@ export const ExternalId = Type.String({
   description: 'the id the provider gives the channel (letters, digits and + . _ : @ -)',
 });
 
+/** Secrets: printable ASCII without spaces (what Meta issues), write-only. */
+const Secret = (description: string, maxLength: number) => Type.String({ minLength: 8, maxLength, pattern: '^[\\x21-\\x7e]+$', description });
+
 export const ChannelCreate = Type.Object(
   {
     provider: Type.Optional(literals(CHANNEL_PROVIDERS)),
@@ -23,6 +26,10 @@ export const ChannelCreate = Type.Object(
     display_phone_number: Type.Optional(Type.String({ maxLength: 32, description: 'the number guests write to, in international form' })),
     is_active: Type.Optional(Type.Boolean()),
     hotel_id: Type.Optional(HotelId),
+    waba_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9]+$', description: 'WhatsApp Business Account id (whatsapp_cloud)' })),
+    app_secret: Type.Optional(Secret('the Meta app secret that signs webhook deliveries (write-only)', 256)),
+    verify_token: Type.Optional(Secret('the webhook verify token entered in the Meta app settings (write-only)', 256)),
+    access_token: Type.Optional(Secret('a Graph API access token allowed to send for this number (write-only)', 4096)),
   },
   strict,
 );
