@@ -10,3 +10,7 @@ alter table channels
 
 -- The handshake names only the verify token, the deliveries only a phone_number_id (external_id).
 create index channels_verify_token_idx on channels (verify_token) where verify_token is not null;
+
+-- The channel a conversation's guest last wrote on: replies go out from that number. Null for
+-- conversations that began before channels existed or on a relay (the legacy sender is used).
+alter table conversations add column channel_id bigint references channels (id) on delete set null;
