@@ -27,7 +27,8 @@ import { HttpServer } from '../transport/server.js';
 import { SocketHub } from '../transport/ws/hub.js';
 import { guestSocketEndpoints } from '../transport/ws/guest.js';
 import { staffSocketEndpoints } from '../transport/ws/staff.js';
-import { createCpuPool } from '../workers/pool.js';
+import { createCpuPool, type CpuPool } from '../workers/pool.js';
+import type { Sql } from '../store/db.js';
 import { openBus } from './bus.js';
 import { buildChat } from './chat.js';
 import { startCron } from './cron.js';
@@ -45,6 +46,9 @@ export interface RunningApp {
   /** Resolves when the database is migrated and the bus connected (what /readyz reports). */
   ready(timeoutMs?: number): Promise<void>;
   stop(): Promise<boolean>;
+  /** For start-up tasks of the entry point (seeding the demo). */
+  sql: Sql;
+  cpu: Pick<CpuPool, 'hashPassword'>;
 }
 
 export async function run(config: Config, opts: { log?: Logger } = {}): Promise<RunningApp> {
@@ -200,6 +204,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
         if (bus.link && !(await bus.link.ready(Math.max(0, deadline - Date.now())))) throw new Error('bus not connected');
       },
       stop: () => life.stopAll(config.shutdownTimeoutMs, log),
+      sql: db.sql,
+      cpu,
     };
   } catch (err) {
     await life.stopAll(config.shutdownTimeoutMs, log);
