@@ -21,7 +21,12 @@ export async function openDatabase(cfg: Config['db'], nodeId: string, log: Logge
   let embedded: EmbeddedDb | null = null;
   let url = cfg.url;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dir: cfg.embedded.dir, port: cfg.embedded.port, log });
+    embedded = await startEmbeddedPostgres({
+      dir: cfg.embedded.dir,
+      port: cfg.embedded.port,
+      log,
+      ...(cfg.embedded.runtimeDir ? { runtimeBases: [cfg.embedded.runtimeDir] } : {}),
+    });
     url = embedded.url;
   }
   const sql = createDb({ url, poolMax: cfg.poolMax, statementTimeoutMs: cfg.statementTimeoutMs, applicationName: `lobbybee:${nodeId}`, log });

@@ -7,7 +7,7 @@
 //   left by a killed process) is found through its postmaster.pid and used, not started twice.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { chmod, chown, copyFile, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -193,11 +193,12 @@ async function layout(opts: EmbeddedOptions, log: Logger): Promise<Layout> {
   return fail(`embedded Postgres runs as the "${opts.systemUser ?? USER}" user, which cannot enter ${dataOk ? nativeDir : path.dirname(configured)} and no shared folder (${bases.join(', ')}) is writable: run as a non-root user, move the checkout, or set DATABASE_URL`);
 }
 
-async function accepts(port: number, db: string): Promise<boolean> {
-  const sql = postgres(urlOf(port, db), { max: 1, connect_timeout: 2, idle_timeout: 1, onnotice: () => undefined });
+/** True if the Postgres on `port` answers and serves `dataDir` (not some other Postgres on that port). */
+async function accepts(port: number, dataDir: string): Promise<boolean> {
+  const sql = postgres(urlOf(port, 'postgres'), { max: 1, connect_timeout: 2, idle_timeout: 1, onnotice: () => undefined });
   try {
-    await sql`select 1`;
-    return true;
+    const [row] = await sql<{ dir: string }[]>`select current_setting('data_directory') as dir`;
+    return realpathSync(row!.dir) === realpathSync(dataDir);
   } catch {
     return false;
   } finally {
@@ -205,11 +206,11 @@ async function accepts(port: number, db: string): Promise<boolean> {
   }
 }
 
-async function waitUntilAccepting(port: number, deadline: number, exited: () => string | null): Promise<void> {
+async function waitUntilAccepting(port: number, dataDir: string, deadline: number, exited: () => string | null): Promise<void> {
   for (;;) {
     const gone = exited();
     if (gone !== null) throw new Error(gone);
-    if (await accepts(port, 'postgres')) return;
+    if (await accepts(port, dataDir)) return;
     if (Date.now() > deadline) throw new Error('no connection before the deadline');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -262,7 +263,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   if (found) {
     try {
       // Short: a stale pid file whose pid now belongs to another program must not hold up the start.
-      await waitUntilAccepting(found.port, Date.now() + 10_000, () => (alive(found.pid) ? null : 'exited'));
+      await waitUntilAccepting(found.port, l.dataDir, Date.now() + 10_000, () => (alive(found.pid) ? null : 'exited'));
       return await attach(l, found, log);
     } catch {
       // Exited meanwhile: start our own below.
@@ -271,7 +272,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 
   if (!existsSync(path.join(l.dataDir, 'PG_VERSION'))) await initdb(l);
 
-  const child = spawn(path.join(l.nativeDir, 'bin', 'postgres'), ['-D', l.dataDir, '-p', String(opts.port)], {
+  const child = spawn(path.join(l.nativeDir, 'bin', 'postgres'), [
+    '-D', l.dataDir, '-p', String(opts.port),
+    // IPv4 loopback only, so a taken port fails the start instead of leaving it on ::1 alone;
+    // no Unix socket (clients use TCP; /tmp may be shared with another Postgres).
+    '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+  ], {
     ...l.ids,
     env: ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -290,10 +296,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   child.stderr!.on('data', onOutput);
   let exitedWith: string | null = null;
   child.on('error', (err) => (exitedWith = err.message));
-  child.on('exit', (code, signal) => (exitedWith ??= `exited (${signal ?? code})`));
+  // 'close' (not 'exit'): its output is read by then, and the reason is in it.
+  child.on('close', (code, signal) => (exitedWith ??= `exited (${signal ?? code})`));
 
   try {
-    await waitUntilAccepting(opts.port, deadline(), () => exitedWith);
+    await waitUntilAccepting(opts.port, l.dataDir, deadline(), () => exitedWith);
   } catch (err) {
     child.kill('SIGQUIT');
     // Another process may have started it on this folder a moment earlier.
