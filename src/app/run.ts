@@ -38,6 +38,7 @@ import { revocationListener, revocationPublisher } from './revocation.js';
 import { startJobs } from './jobs.js';
 import { dependencies } from './readiness.js';
 import { Lifecycle } from './lifecycle.js';
+import { startOpsGauges } from './ops-gauges.js';
 
 export interface RunningApp {
   port: number;
@@ -64,7 +65,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const cpu = createCpuPool({ threads: config.workers.threads });
     life.add('cpu pool', () => cpu.stop());
 
-    const db = await openDatabase(config.db, config.nodeId, log);
+    const db = await openDatabase(config.db, config.nodeId, log, metrics);
     life.add('database', (left) => db.stop(left));
 
     const bus = openBus({ nats: config.nats, jobs: config.jobs, nodeId: config.nodeId, log, metrics, sql: db.sql });
@@ -178,6 +179,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...mediaRoutes(media, kit),
     ];
     server.mount(router, routes, sockets);
+    life.add('ops gauges', startOpsGauges({ metrics, sql: db.sql, migrated: db.migrated, dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }) }));
 
     const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, media, signer, log });
     life.add('job workers', () => jobs.stop());
