@@ -20,7 +20,7 @@ async function announce(app: RunningApp, config: Config, demo: boolean): Promise
     }
   }
   const login = logins
-    ? 'demo logins below (demo_platform sees every hotel)'
+    ? 'demo logins printed on stderr (demo_platform sees every hotel)'
     : 'create a login: npm run cli -- seed-demo (demo hotel and staff) or npm run cli -- createsuperuser; or start with npm run demo';
   app.log.info({ urls, ready, login, demo }, 'lobbybee is up');
   if (process.stdout.isTTY) {
@@ -28,10 +28,10 @@ async function announce(app: RunningApp, config: Config, demo: boolean): Promise
       '',
       `  Lobbybee Realtime is ${ready ? 'ready' : 'running (database not ready yet: see /readyz)'}`,
       `    console  ${urls.console}`,
-      `    API      ${urls.api}`,
+      `    API base ${urls.api}`,
       `    docs     ${urls.docs}`,
       `    metrics  ${urls.metrics}`,
-      `  ${login}`,
+      `  ${logins ? 'demo logins (demo_platform sees every hotel):' : login}`,
       ...(logins ? ['', ...logins.trimEnd().split('\n').map((l) => `  ${l}`)] : []),
       '',
     ];

@@ -255,6 +255,16 @@ async function initdb(l: Layout): Promise<void> {
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDb> {
+  try {
+    return await start(opts);
+  } catch (err) {
+    if (err instanceof EmbeddedPostgresError) throw err;
+    // File-system surprises (a folder not writable, a full disk) in one line too.
+    return fail(`embedded Postgres could not start (folder ${path.resolve(opts.dir)}, port ${opts.port}): ${(err as Error).message}. Set EMBEDDED_PG_DIR to a writable folder, or DATABASE_URL to a Postgres`, err);
+  }
+}
+
+async function start(opts: EmbeddedOptions): Promise<EmbeddedDb> {
   const { log } = opts;
   const l = await layout(opts, log);
   const deadline = () => Date.now() + (opts.readyTimeoutMs ?? 60_000);
