@@ -4,6 +4,7 @@
 // histograms have series. A renamed metric fails here, not silently on an operator's dashboard.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { startApp } from '../helpers/app.js';
@@ -130,4 +131,37 @@ t.test('every metric the kit uses is in /metrics of a running node', async (t) =
   }
   t.match(text, /^http_route_duration_seconds_bucket\{[^}]*route="POST \/api\/chat\/guest-webhook/m, 'webhook latency is kept by route');
   t.match(text, /^http_requests_total\{route="POST \/api\/chat\/guest-webhook[^"]*",status="4\d\d"\}/m, 'webhook 4xx are counted by route');
+
+  // The dead-letter gauge follows the table (cluster-wide count, refreshed every 10 s).
+  const kind = `ops.kit.${Math.random().toString(36).slice(2, 8)}`;
+  await sql`insert into job_dead_letters (kind, job_id, payload, deliveries, reason) values (${kind}, 'j1', '{}', 3, 'test'), (${kind}, 'j2', '{}', 3, 'test')`;
+  await until(async () => (await scrape()).includes(`jobs_dead_letters{kind="${kind}"} 2`), 'the dead letters are counted');
+  t.pass('jobs_dead_letters counts the rows');
+});
+
+t.test('without a database: readiness_status 0 and acquire timeouts counted', async (t) => {
+  const { run } = await import('../../src/app/run.js');
+  const { loadConfig } = await import('../../src/config/load.js');
+  const { testEnv } = await import('../helpers/app.js');
+  // A server that accepts and never answers (a hung Postgres): queries wait for a connection
+  // until their deadline. (A refused port would fail them at once, without a wait.)
+  const held = new Set<import('node:net').Socket>();
+  const hung = createServer((socket) => void held.add(socket));
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    hung.close();
+  });
+  const port = (hung.address() as { port: number }).port;
+  const app = await run(loadConfig(testEnv({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/none`, DATABASE_ACQUIRE_TIMEOUT_MS: '200' })));
+  t.teardown(() => app.stop());
+  const base = `http://127.0.0.1:${app.port}`;
+  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'nothing-here' }) });
+  t.equal(login.status, 503, 'a request that needs the database answers 503');
+  let text = '';
+  await until(async () => {
+    text = await (await fetch(`${base}/metrics`)).text();
+    return /^readiness_status 0$/m.test(text) && /^db_acquire_timeouts_total [1-9]/m.test(text);
+  }, 'readiness 0 and a counted acquire timeout');
+  t.match(text, /^readiness_dependency_up\{dependency="database"\} 0$/m);
 });
