@@ -3,6 +3,7 @@
 // says not-ready on /readyz, and serves as soon as Postgres is back.
 import type { Config } from '../config/load.js';
 import type { Logger } from '../obs/log.js';
+import type { Registry } from '../obs/metrics.js';
 import { createDb, ping, type Sql } from '../store/db.js';
 import { startEmbeddedPostgres, type EmbeddedDb } from '../store/embedded.js';
 import { migrate } from '../store/migrate.js';
@@ -17,14 +18,28 @@ export interface Database {
   stop(leftMs?: number): Promise<void>;
 }
 
-export async function openDatabase(cfg: Config['db'], nodeId: string, log: Logger): Promise<Database> {
+export async function openDatabase(cfg: Config['db'], nodeId: string, log: Logger, metrics?: Registry): Promise<Database> {
   let embedded: EmbeddedDb | null = null;
   let url = cfg.url;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dir: cfg.embedded.dir, port: cfg.embedded.port, log });
+    embedded = await startEmbeddedPostgres({
+      dir: cfg.embedded.dir,
+      port: cfg.embedded.port,
+      log,
+      ...(cfg.embedded.runtimeDir ? { runtimeBases: [cfg.embedded.runtimeDir] } : {}),
+    });
     url = embedded.url;
   }
-  const sql = createDb({ url, poolMax: cfg.poolMax, statementTimeoutMs: cfg.statementTimeoutMs, applicationName: `lobbybee:${nodeId}`, log });
+  const acquireTimeouts = metrics?.counter('db_acquire_timeouts_total', 'Queries and transactions that got no database connection within DATABASE_ACQUIRE_TIMEOUT_MS (answered 503)');
+  const sql = createDb({
+    url,
+    poolMax: cfg.poolMax,
+    statementTimeoutMs: cfg.statementTimeoutMs,
+    acquireTimeoutMs: cfg.acquireTimeoutMs,
+    applicationName: `lobbybee:${nodeId}`,
+    log,
+    ...(acquireTimeouts ? { onAcquireTimeout: () => acquireTimeouts.inc() } : {}),
+  });
   let done = false;
   let stopped = false;
   let resolve!: () => void;

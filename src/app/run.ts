@@ -27,7 +27,8 @@ import { HttpServer } from '../transport/server.js';
 import { SocketHub } from '../transport/ws/hub.js';
 import { guestSocketEndpoints } from '../transport/ws/guest.js';
 import { staffSocketEndpoints } from '../transport/ws/staff.js';
-import { createCpuPool } from '../workers/pool.js';
+import { createCpuPool, type CpuPool } from '../workers/pool.js';
+import type { Sql } from '../store/db.js';
 import { openBus } from './bus.js';
 import { buildChat } from './chat.js';
 import { startCron } from './cron.js';
@@ -37,6 +38,7 @@ import { revocationListener, revocationPublisher } from './revocation.js';
 import { startJobs } from './jobs.js';
 import { dependencies } from './readiness.js';
 import { Lifecycle } from './lifecycle.js';
+import { startOpsGauges } from './ops-gauges.js';
 
 export interface RunningApp {
   port: number;
@@ -45,6 +47,9 @@ export interface RunningApp {
   /** Resolves when the database is migrated and the bus connected (what /readyz reports). */
   ready(timeoutMs?: number): Promise<void>;
   stop(): Promise<boolean>;
+  /** For start-up tasks of the entry point (seeding the demo). */
+  sql: Sql;
+  cpu: Pick<CpuPool, 'hashPassword'>;
 }
 
 export async function run(config: Config, opts: { log?: Logger } = {}): Promise<RunningApp> {
@@ -60,7 +65,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const cpu = createCpuPool({ threads: config.workers.threads });
     life.add('cpu pool', () => cpu.stop());
 
-    const db = await openDatabase(config.db, config.nodeId, log);
+    const db = await openDatabase(config.db, config.nodeId, log, metrics);
     life.add('database', (left) => db.stop(left));
 
     const bus = openBus({ nats: config.nats, jobs: config.jobs, nodeId: config.nodeId, log, metrics, sql: db.sql });
@@ -174,6 +179,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...mediaRoutes(media, kit),
     ];
     server.mount(router, routes, sockets);
+    life.add('ops gauges', startOpsGauges({ metrics, sql: db.sql, migrated: db.migrated, dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }) }));
 
     const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, media, signer, log });
     life.add('job workers', () => jobs.stop());
@@ -200,6 +206,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
         if (bus.link && !(await bus.link.ready(Math.max(0, deadline - Date.now())))) throw new Error('bus not connected');
       },
       stop: () => life.stopAll(config.shutdownTimeoutMs, log),
+      sql: db.sql,
+      cpu,
     };
   } catch (err) {
     await life.stopAll(config.shutdownTimeoutMs, log);

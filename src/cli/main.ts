@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof CliError) {
+    if (err instanceof ConfigError || err instanceof CliError || (err as Error).name === 'EmbeddedPostgresError') {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }

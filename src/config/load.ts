@@ -116,7 +116,7 @@ export function buildConfig(env: Env) {
       poolMax: env.DATABASE_POOL_MAX,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
-      embedded: { dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT },
+      embedded: { dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT, runtimeDir: env.EMBEDDED_PG_RUNTIME_DIR },
     },
     nats: { servers: list(env.NATS_URL), prefix: env.NATS_PREFIX, replicas: env.NATS_STREAM_REPLICAS },
     auth: {

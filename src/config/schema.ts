@@ -110,6 +110,8 @@ export const EnvSchema = Type.Object({
   S3_SECRET_ACCESS_KEY: Str('', 'Secret key; empty uses the standard AWS credential chain', { secret: true }),
 
   METRICS_TOKEN: Str('', 'If set, /metrics requires Authorization: Bearer <token>', { secret: true }),
+
+  EMBEDDED_PG_RUNTIME_DIR: Str('', 'Where root keeps the embedded Postgres binaries and data when the postgres user cannot enter the checkout (a folder closed to others); empty tries /var/lib/lobbybee-realtime, then the temp folder'),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -22,6 +22,8 @@ export interface DbOptions {
   statementTimeoutMs: number;
   /** How long a query may wait for a connection before it fails (default 1 s). */
   acquireTimeoutMs?: number;
+  /** Called each time a query or transaction got no connection within the deadline. */
+  onAcquireTimeout?: () => void;
   applicationName: string;
   log: Logger;
 }
@@ -46,7 +48,7 @@ export function createDb(opts: DbOptions): Sql {
       int8: { to: 20, from: [20], serialize: (x: number | bigint | string) => String(x), parse: (x: string) => Number(x) },
     },
   }) as unknown as Sql;
-  return withAcquireDeadline(sql, opts.acquireTimeoutMs ?? 1000);
+  return withAcquireDeadline(sql, opts.acquireTimeoutMs ?? 1000, opts.onAcquireTimeout ?? (() => undefined));
 }
 
 /** The error of a query that got no connection in time; store/errors.ts maps its code to 503. */
@@ -65,7 +67,7 @@ interface PendingQuery extends Promise<unknown> {
 const isPendingQuery = (q: unknown): q is PendingQuery =>
   q instanceof Promise && typeof (q as Partial<PendingQuery>).handle === 'function' && 'state' in q;
 
-function armQuery<T>(q: T, ms: number): T {
+function armQuery<T>(q: T, ms: number, timedOut: () => void): T {
   if (!isPendingQuery(q)) return q; // fragments, identifiers, helpers
   const handle = q.handle;
   let armed = false;
@@ -73,7 +75,10 @@ function armQuery<T>(q: T, ms: number): T {
     if (!armed) {
       armed = true;
       const timer = setTimeout(() => {
-        if (this.state == null) this.reject(new DatabaseUnreachableError(`no database connection within ${ms} ms`));
+        if (this.state == null) {
+          timedOut();
+          this.reject(new DatabaseUnreachableError(`no database connection within ${ms} ms`));
+        }
       }, ms);
       // The native then: Query#then would call handle() again.
       Promise.prototype.then.call(this, () => clearTimeout(timer), () => clearTimeout(timer));
@@ -87,7 +92,7 @@ function armQuery<T>(q: T, ms: number): T {
  * Wraps the pool so that every query and transaction started on it has a deadline for getting a
  * connection. Queries inside a transaction already hold one and are not wrapped.
  */
-function withAcquireDeadline(sql: Sql, ms: number): Sql {
+function withAcquireDeadline(sql: Sql, ms: number, timedOut: () => void): Sql {
   const begin = (...args: unknown[]) => {
     const fn = args.pop() as (tx: Tx) => unknown;
     let late = false;
@@ -103,6 +108,7 @@ function withAcquireDeadline(sql: Sql, ms: number): Sql {
       timer = setTimeout(() => {
         if (started) return;
         late = true;
+        timedOut();
         reject(new DatabaseUnreachableError(`no database connection within ${ms} ms`));
       }, ms);
     });
@@ -110,10 +116,10 @@ function withAcquireDeadline(sql: Sql, ms: number): Sql {
     return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
   };
   return new Proxy(sql, {
-    apply: (target, self, args) => armQuery(Reflect.apply(target, self, args), ms),
+    apply: (target, self, args) => armQuery(Reflect.apply(target, self, args), ms, timedOut),
     get: (target, prop, receiver) => {
       if (prop === 'begin') return begin;
-      if (prop === 'unsafe') return (...args: Parameters<Sql['unsafe']>) => armQuery(target.unsafe(...args), ms);
+      if (prop === 'unsafe') return (...args: Parameters<Sql['unsafe']>) => armQuery(target.unsafe(...args), ms, timedOut);
       return Reflect.get(target, prop, receiver);
     },
   });
