@@ -55,7 +55,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     if (config.auth.usingDevSecret) log.warn('JWT_SECRET is not set: using the development secret (never in production)');
 
     const metrics = new Registry();
-    life.add('process metrics', registerProcessMetrics(metrics));
+    const processMetrics = registerProcessMetrics(metrics);
+    life.add('process metrics', processMetrics.stop);
 
     const cpu = createCpuPool({ threads: config.workers.threads });
     life.add('cpu pool', () => cpu.stop());

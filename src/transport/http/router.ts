@@ -181,7 +181,7 @@ export class Router {
     }
     const seconds = (performance.now() - ctx.startedAt) / 1000;
     this.requests.inc({ route: `${route.method} ${path}`, status: String(reply.status) });
-    this.latency.observe(seconds, { method: route.method });
+    this.latency.observe(seconds, { method: route.method, route: path });
     this.deps.log.debug(
       { req: ctx.requestId, method: ctx.method, url: safeUrl(ctx.path), status: reply.status, ms: Math.round(seconds * 1e4) / 10, sent },
       'http request',
