@@ -18,6 +18,8 @@ import { chatRoutes } from '../transport/routes/chat.js';
 import { directoryRoutes } from '../transport/routes/directory.js';
 import { makeKit } from '../transport/routes/kit.js';
 import { opsRoutes } from '../transport/routes/ops.js';
+import { consoleRoutes } from '../transport/routes/console.js';
+import { readiness } from '../transport/routes/readiness.js';
 import { WebhookGuard } from '../transport/routes/webhook-signature.js';
 import { mediaRoutes } from '../transport/routes/media.js';
 import { MediaService } from '../media/service.js';
@@ -35,6 +37,7 @@ import { openDatabase } from './database.js';
 import { buildDirectory } from './directory.js';
 import { revocationListener, revocationPublisher } from './revocation.js';
 import { startJobs } from './jobs.js';
+import { startOps } from './ops.js';
 import { dependencies } from './readiness.js';
 import { Lifecycle } from './lifecycle.js';
 
@@ -158,6 +161,9 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     });
     life.add('router', () => router.stop());
     const kit = makeKit(directory.auth, config.http.publicUrl);
+    const readinessDeps = dependencies({ db, bus, storage, webhookMode: config.webhook.mode });
+    const ops = startOps({ config, sql: db.sql, bus, metrics, hub, chat: chat.core, readiness: () => readiness(readinessDeps), processSample: processMetrics.sample, startedAt, log });
+    life.add('ops stats', ops.stop);
     const webhookGuard = new WebhookGuard(config.webhook);
     life.add('webhook guard', () => webhookGuard.stop());
     const routes = [
@@ -173,6 +179,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...channelRoutes(directory.channels, kit),
       ...chatRoutes({ chat: chat.core, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
+      ...consoleRoutes(ops.service, kit),
     ];
     server.mount(router, routes, sockets);
 

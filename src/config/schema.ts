@@ -110,6 +110,7 @@ export const EnvSchema = Type.Object({
   S3_SECRET_ACCESS_KEY: Str('', 'Secret key; empty uses the standard AWS credential chain', { secret: true }),
 
   METRICS_TOKEN: Str('', 'If set, /metrics requires Authorization: Bearer <token>', { secret: true }),
+  OPS_STATS_INTERVAL_MS: Int(2000, 'Period of each node\'s stats heartbeat to the operator console (over the bus)', 250, 60_000),
 });
 
 export type Env = Static<typeof EnvSchema>;
