@@ -65,7 +65,8 @@ export function startOps(p: OpsDeps) {
       return j;
     };
     for (const s of counter('jobs_processed_total')?.series() ?? []) {
-      const j = of(s.labels['kind'] ?? '?');
+      if (!s.labels['kind']) continue;
+      const j = of(s.labels['kind']);
       const outcome = s.labels['outcome'];
       if (outcome === 'done' || outcome === 'retry' || outcome === 'dead') j[outcome] += s.value;
     }

@@ -31,6 +31,11 @@ class LabelLearner {
     if (!labels) return;
     for (const k in labels) {
       if (this.known.has(k)) continue;
+      // A labelled metric drops the unlabelled zero series prom-client starts it with.
+      if (this.known.size === 0) {
+        const empty = this.m.hashMap[''];
+        if (empty && !empty.value && !empty.count) delete this.m.hashMap[''];
+      }
       this.known.add(k);
       if (!this.m.labelNames.includes(k)) {
         this.m.labelNames.push(k);
