@@ -27,9 +27,17 @@ function hashOf(m: Internals, labels: Labels | undefined): string {
 class LabelLearner {
   private known = new Set<string>();
   constructor(private readonly m: Internals) {}
-  learn(labels: Labels | undefined): void {
-    if (!labels) return;
+  /**
+   * Makes prom-client accept the label names; returns the labels with names in sorted order (the
+   * series keeps the object it is created with, and its exposition lists labels in that order,
+   * as the in-house registry did and tests read).
+   */
+  learn(labels: Labels): Labels {
+    let prev = '';
+    let sorted = true;
     for (const k in labels) {
+      if (k < prev) sorted = false;
+      prev = k;
       if (this.known.has(k)) continue;
       // A labelled metric drops the unlabelled zero series prom-client starts it with.
       if (this.known.size === 0) {
@@ -43,6 +51,10 @@ class LabelLearner {
         this.m.sortedLabelNames = [...this.m.labelNames].sort();
       }
     }
+    if (sorted) return labels;
+    const out: Labels = {};
+    for (const k of Object.keys(labels).sort()) out[k] = labels[k]!;
+    return out;
   }
 }
 
@@ -66,8 +78,7 @@ export class Counter {
   }
   inc(labels?: Labels, by = 1): void {
     if (labels) {
-      this.learner.learn(labels);
-      this.m.inc(labels, by);
+      this.m.inc(this.learner.learn(labels), by);
     } else this.m.inc(by);
   }
   get(labels?: Labels): number {
@@ -108,14 +119,12 @@ export class Gauge {
   }
   set(value: number, labels?: Labels): void {
     if (labels) {
-      this.learner.learn(labels);
-      this.m.set(labels, value);
+      this.m.set(this.learner.learn(labels), value);
     } else this.m.set(value);
   }
   add(by: number, labels?: Labels): void {
     if (labels) {
-      this.learner.learn(labels);
-      this.m.inc(labels, by);
+      this.m.inc(this.learner.learn(labels), by);
     } else this.m.inc(by);
   }
   get(labels?: Labels): number {
@@ -182,8 +191,7 @@ export class Histogram {
   }
   observe(value: number, labels?: Labels): void {
     if (labels) {
-      this.learner.learn(labels);
-      this.m.observe(labels, value);
+      this.m.observe(this.learner.learn(labels), value);
     } else this.m.observe(value);
   }
   count(labels?: Labels): number {

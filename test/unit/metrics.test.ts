@@ -22,6 +22,10 @@ t.test('counters and gauges learn their labels and read back synchronously', asy
   const text = await r.render();
   t.match(text, /^jobs_total\{kind="a",outcome="done"\} 3$/m);
   t.match(text, /^jobs_total\{kind="b"\} 1$/m);
+  const runs = r.counter('runs_total', 'runs');
+  runs.inc({ task: 't1', outcome: 'ok' });
+  t.match(await r.render(), /^runs_total\{outcome="ok",task="t1"\} 1$/m, 'label names listed in sorted order, whatever the caller’s');
+  t.equal(runs.get({ task: 't1', outcome: 'ok' }), 1);
   t.notMatch(text, /^jobs_total 0$/m, 'no unlabelled zero series beside labelled ones');
   t.match(text, /^depth\{kind="y"\} 7$/m, 'collect functions run at render');
   const plain = r.counter('plain_total', 'p');
