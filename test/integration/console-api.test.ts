@@ -8,6 +8,7 @@ import { seedHotel, webhook, numberFactory } from '../helpers/chat-fixtures.js';
 import { createDb } from '../../src/store/db.js';
 import { createLogger } from '../../src/obs/log.js';
 import { client } from '../helpers/http.js';
+import { WsClient } from '../helpers/ws.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -132,15 +133,23 @@ t.test('console API', async (t) => {
 
   t.test('simulator: a guest message through the inbound path, and a staff reply', async (t) => {
     const g = a.guests[num(1)]!;
+    // The receptionist's dashboard socket: the simulated message must reach it like any other.
+    const receptionist = await WsClient.connect(`${app.wsBase}/ws/chat/?token=${encodeURIComponent(Object.values(a.staff)[1]!.token)}`);
+    t.teardown(() => receptionist.close());
     const guests = (await adminA!.get('/api/ops/simulator/guests')).body.guests;
     t.ok(guests.some((x: any) => x.guest_id === g.id && x.channel === a.channel), 'the checked-in guest is offered with the hotel’s channel');
-    const sent = await adminA!.post('/api/ops/simulator/send', { guest_id: g.id, message: 'towels please', department: 'Housekeeping' });
+    const sent = await adminA!.post('/api/ops/simulator/send', { guest_id: g.id, message: 'towels please', department: 'Reception' });
     t.equal(sent.status, 202);
     t.equal(sent.body.mode, 'queued', 'it went through the queued webhook job');
     const thread = await until('the simulated message', async () => {
       const r = await adminA!.get(`/api/ops/simulator/guests/${g.id}/thread`);
       return r.body.conversations?.find((c: any) => c.events.some((e: any) => e.content === 'towels please'));
     });
+    await receptionist.next((f) => JSON.stringify(f).includes('towels please'));
+    t.pass('the staff socket received the simulated message');
+    const hotel = await until('the socket in the hotel view', async () =>
+      (await adminA!.get('/api/ops/hotels')).body.hotels.find((h: any) => h.hotel_id === a.hotelId && h.staff_sockets >= 1));
+    t.equal(hotel.departments.Reception.sockets, 1, 'sockets counted per department');
     const reply = await root!.post('/api/ops/simulator/reply', { conversation_id: thread.conversation.id, message: 'on the way' });
     t.equal(reply.status, 201, 'the platform admin answers as the hotel’s admin');
     const after = (await adminA!.get(`/api/ops/conversations/${thread.conversation.id}`)).body.events;
@@ -154,6 +163,8 @@ t.test('console API', async (t) => {
     const root = await fetch(`${app.base}/`, { redirect: 'manual' });
     t.equal(root.status, 302);
     t.equal(root.headers.get('location'), '/console/');
+    const bare = await fetch(`${app.base}/console`, { redirect: 'manual' });
+    t.equal(bare.headers.get('location'), '/console/', '/console leads to /console/');
     for (const p of ['/console/..%2f..%2fpackage.json', '/console/../package.json', '/console/.env', '/console/a/b.js', '/console/%2e%2e/x.css']) {
       const r = await fetch(`${app.base}${p}`);
       t.equal(r.status, 404, `${p} is not served`);

@@ -55,6 +55,8 @@ export function consoleRoutes(service: OpsConsole, kit: Kit, opts: { assets?: st
   const { authed } = kit;
   return [
     { method: 'GET', path: '/', handler: () => ({ status: 302, headers: { location: '/console/' } }) },
+    // Registered with and without the trailing slash: the page's relative links need the slash.
+    { method: 'GET', path: '/console', handler: (ctx) => (ctx.path.endsWith('/') ? asset('index.html', dir) : { status: 301, headers: { location: '/console/' } }) },
     {
       method: 'GET',
       path: '/console/*',
