@@ -77,8 +77,21 @@ export function startOps(p: OpsDeps) {
     return [...byKind.values()];
   };
 
+  // A dependency check that hangs (an unanswered S3 request) must not stop the heartbeat.
+  const checkReadiness = async (): Promise<Readiness> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Readiness>((resolve) => {
+      timer = setTimeout(() => resolve({ status: 'degraded', checks: { readiness: 'down' }, degraded: ['readiness check timed out'] }), Math.min(2000, intervalMs));
+    });
+    try {
+      return await Promise.race([p.readiness(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const sample = async (): Promise<NodeStats> => {
-    const r = await p.readiness();
+    const r = await checkReadiness();
     const proc = p.processSample();
     const actors = gauge('actors_live')?.series() ?? [];
     const hotels = p.hub.census().sort((a, b) => b.staff + b.guests - (a.staff + a.guests)).slice(0, MAX_HOTELS_PER_BEAT);

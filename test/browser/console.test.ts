@@ -93,7 +93,7 @@ t.test('operator console in headless chromium', { timeout: 170_000 }, async (t) 
     await page.fill('#login-password', password);
     await page.click('#login-submit');
     const row = page.locator(`#nodes tr[data-node="${app.config.nodeId}"]`);
-    await row.waitFor();
+    await row.locator('.pill.ready').waitFor();
     t.match(await row.innerText(), /ready/, 'the node row shows its readiness');
     t.match(await row.innerText(), /0\.1\.0|\d+\.\d+\.\d+/, 'and its version');
     await shot('01-cluster');

@@ -60,7 +60,7 @@ t.test('console API', async (t) => {
     }
     const platform = await until('this node in the cluster view, with its dead job', async () => {
       const r = await root!.get('/api/ops/overview');
-      return r.body.nodes?.some((n: any) => n.node === app.config.nodeId) && r.body.jobs?.some((j: any) => j.kind === 'inbound.webhook' && j.dead >= 1) && r.body;
+      return r.body.nodes?.some((n: any) => n.node === app.config.nodeId && n.ready === 'ready') && r.body.jobs?.some((j: any) => j.kind === 'inbound.webhook' && j.dead >= 1) && r.body;
     });
     const me = platform.nodes.find((n: any) => n.node === app.config.nodeId);
     t.equal(me.ready, 'ready', 'the node reports its readiness');
