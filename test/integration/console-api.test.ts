@@ -22,7 +22,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
 
 t.test('console API', async (t) => {
   const app = await startApp(t, { env: { WEBHOOK_MODE: 'queued', JOBS_MAX_DELIVERIES: '2', OPS_STATS_INTERVAL_MS: '250' }, captureLog: 'info' });
-  t.teardown(() => { if (process.env.DEBUG_LOG) console.error(JSON.stringify(app.logLines.filter((l) => l.level !== 'debug').slice(-40), null, 1)); });
   const sql = createDb({ url: app.databaseUrl, poolMax: 2, statementTimeoutMs: 15000, applicationName: 'console-test', log: createLogger({ level: 'silent', nodeId: 't' }) });
   t.teardown(() => sql.end({ timeout: 2 }));
   const num = numberFactory();
@@ -121,6 +120,8 @@ t.test('console API', async (t) => {
     t.equal((await root!.post(`/api/ops/dead-letters/${dead.id}/retry`)).status, 404, 'a resolved dead letter cannot be retried twice');
     const [row] = await sql<{ resolution: string; resolved_by: number }[]>`select resolution, resolved_by::int as resolved_by from job_dead_letters where id = ${dead.id}`;
     t.same(row, { resolution: 'retried', resolved_by: Object.values(a.staff)[0]!.id }, 'who retried is recorded');
+    const audit = app.logLines.find((l) => l['audit'] === 'dead_letter.retried' && l['dead_letter'] === dead.id);
+    t.match(audit, { user: Object.values(a.staff)[0]!.id, kind: 'inbound.webhook' }, 'the retry is audited in the log');
   });
 
   t.test('discard', async (t) => {
@@ -129,6 +130,7 @@ t.test('console API', async (t) => {
     const d = await until('a second dead letter', async () => (await root!.get('/api/ops/dead-letters')).body.dead_letters?.find((x: any) => x.payload?.whatsapp_number === other));
     t.equal((await root!.post(`/api/ops/dead-letters/${d.id}/discard`)).status, 200, 'the platform admin discards it');
     t.notOk((await root!.get('/api/ops/dead-letters')).body.dead_letters.some((x: any) => x.id === d.id), 'it leaves the list');
+    t.ok(app.logLines.some((l) => l['audit'] === 'dead_letter.discarded' && l['dead_letter'] === d.id), 'the discard is audited in the log');
   });
 
   t.test('simulator: a guest message through the inbound path, and a staff reply', async (t) => {
