@@ -34,7 +34,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
 
 t.test('operator console in headless chromium', { timeout: 170_000 }, async (t) => {
   // The page and script the server serves from dist/console.
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-console.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'src/console-ui/build.mjs')], { stdio: 'inherit' });
   mkdirSync(SHOTS, { recursive: true });
 
   let browser: Browser;

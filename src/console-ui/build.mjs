@@ -1,11 +1,12 @@
 // Builds the operator console into dist/console: app.ts through tsc (its own tsconfig: DOM, no
-// Node), then the page and stylesheet copied next to it. Run by `npm run build`.
+// Node), then the page and stylesheet copied next to it. Run by `npm run build` (kept under src/
+// so that every build context that has the sources, the Docker image's included, has it too).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const src = path.join(root, 'src/console-ui');
 const out = path.join(root, 'dist/console');
 mkdirSync(out, { recursive: true });
