@@ -18,6 +18,8 @@ import { chatRoutes } from '../transport/routes/chat.js';
 import { directoryRoutes } from '../transport/routes/directory.js';
 import { makeKit } from '../transport/routes/kit.js';
 import { opsRoutes } from '../transport/routes/ops.js';
+import { consoleRoutes } from '../transport/routes/console.js';
+import { readiness } from '../transport/routes/readiness.js';
 import { WebhookGuard } from '../transport/routes/webhook-signature.js';
 import { mediaRoutes } from '../transport/routes/media.js';
 import { MediaService } from '../media/service.js';
@@ -36,6 +38,7 @@ import { openDatabase } from './database.js';
 import { buildDirectory } from './directory.js';
 import { revocationListener, revocationPublisher } from './revocation.js';
 import { startJobs } from './jobs.js';
+import { startOps } from './ops.js';
 import { dependencies } from './readiness.js';
 import { Lifecycle } from './lifecycle.js';
 import { startOpsGauges } from './ops-gauges.js';
@@ -60,7 +63,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     if (config.auth.usingDevSecret) log.warn('JWT_SECRET is not set: using the development secret (never in production)');
 
     const metrics = new Registry();
-    life.add('process metrics', registerProcessMetrics(metrics));
+    const processMetrics = registerProcessMetrics(metrics);
+    life.add('process metrics', processMetrics.stop);
 
     const cpu = createCpuPool({ threads: config.workers.threads });
     life.add('cpu pool', () => cpu.stop());
@@ -162,6 +166,9 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     });
     life.add('router', () => router.stop());
     const kit = makeKit(directory.auth, config.http.publicUrl);
+    const readinessDeps = dependencies({ db, bus, storage, webhookMode: config.webhook.mode });
+    const ops = startOps({ config, sql: db.sql, bus, metrics, hub, chat: chat.core, readiness: () => readiness(readinessDeps), processSample: processMetrics.sample, startedAt, log });
+    life.add('ops stats', ops.stop);
     const webhookGuard = new WebhookGuard(config.webhook);
     life.add('webhook guard', () => webhookGuard.stop());
     const routes = [
@@ -177,6 +184,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...channelRoutes(directory.channels, kit),
       ...chatRoutes({ chat: chat.core, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
+      ...consoleRoutes(ops.service, kit),
     ];
     server.mount(router, routes, sockets);
     life.add('ops gauges', startOpsGauges({ metrics, sql: db.sql, migrated: db.migrated, dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }) }));

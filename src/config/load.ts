@@ -161,6 +161,7 @@ export function buildConfig(env: Env) {
       archiveDays: env.CONVERSATION_ARCHIVE_DAYS,
     },
     presence: { ttlS: env.PRESENCE_TTL_S },
+    ops: { statsIntervalMs: env.OPS_STATS_INTERVAL_MS },
     jobs: { maxDeliveries: env.JOB_MAX_DELIVERIES, backoffMs: env.JOB_BACKOFF_MS, ackWaitS: env.JOB_ACK_WAIT_S, stallS: env.JOB_STALL_S, inboundPartitions: env.INBOUND_PARTITIONS },
     whatsapp: env.WHATSAPP_API_URL
       ? { apiUrl: env.WHATSAPP_API_URL.replace(/\/$/, ''), token: env.WHATSAPP_TOKEN, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID }

@@ -112,6 +112,7 @@ export const EnvSchema = Type.Object({
   METRICS_TOKEN: Str('', 'If set, /metrics requires Authorization: Bearer <token>', { secret: true }),
 
   EMBEDDED_PG_RUNTIME_DIR: Str('', 'Where root keeps the embedded Postgres binaries and data when the postgres user cannot enter the checkout (a folder closed to others); empty tries /var/lib/lobbybee-realtime, then the temp folder'),
+  OPS_STATS_INTERVAL_MS: Int(2000, 'Period of each node\'s stats heartbeat to the operator console (over the bus)', 250, 60_000),
 });
 
 export type Env = Static<typeof EnvSchema>;

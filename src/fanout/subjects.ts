@@ -45,3 +45,6 @@ export const jobSubjects = {
   /** Every partition of a split kind. */
   partitions: (prefix: string, kind: string) => `${prefix}.jobs.${kind}.*`,
 };
+
+/** Each node's stats heartbeat for the operator console (JSON; see ops/cluster.ts). */
+export const OPS_STATS = 'ops.stats';

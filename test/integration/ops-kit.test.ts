@@ -47,8 +47,8 @@ const family = (name: string, exposed: Set<string>) => {
 
 t.test('the expression reader finds metrics and only metrics', async (t) => {
   t.same(
-    metricNames('histogram_quantile(0.99, sum by (le, instance) (rate(http_route_duration_seconds_bucket{route=~".*webhook.*"}[5m]))) > 1'),
-    ['http_route_duration_seconds_bucket'],
+    metricNames('histogram_quantile(0.99, sum by (le, instance) (rate(http_request_duration_seconds_bucket{route=~".*webhook.*"}[5m]))) > 1'),
+    ['http_request_duration_seconds_bucket'],
   );
   t.same(metricNames('sum by (kind) (increase(jobs_processed_total{outcome="dead"}[15m])) > 0 and on (kind) up == 1'), ['jobs_processed_total', 'up']);
   t.same(metricNames('count(readiness_status{instance=~"$instance"} == 1)'), ['readiness_status']);
@@ -126,11 +126,11 @@ t.test('every metric the kit uses is in /metrics of a running node', async (t) =
   }
   t.same(missing, [], `every metric exists (${checked} uses in ${expressions.length} expressions)`);
   // Histogram series the percentiles read really have buckets after traffic.
-  for (const h of ['http_route_duration_seconds', 'fanout_latency_seconds', 'message_write_batch_size', 'actor_batch_seconds']) {
+  for (const h of ['http_request_duration_seconds', 'fanout_latency_seconds', 'message_write_batch_size', 'actor_batch_seconds']) {
     t.match(text, new RegExp(`^${h}_bucket\\{`, 'm'), `${h} has buckets`);
   }
-  t.match(text, /^http_route_duration_seconds_bucket\{[^}]*route="POST \/api\/chat\/guest-webhook/m, 'webhook latency is kept by route');
-  t.match(text, /^http_requests_total\{route="POST \/api\/chat\/guest-webhook[^"]*",status="4\d\d"\}/m, 'webhook 4xx are counted by route');
+  t.match(text, /^http_request_duration_seconds_bucket\{[^}]*route="\/api\/chat\/guest-webhook/m, 'webhook latency is kept by route');
+  t.match(text, /^http_requests_total\{route="\/api\/chat\/guest-webhook[^"]*",status="4\d\d"\}/m, 'webhook 4xx are counted by route');
 
   // The dead-letter gauge follows the table (cluster-wide count, refreshed every 10 s).
   const kind = `ops.kit.${Math.random().toString(36).slice(2, 8)}`;

@@ -50,7 +50,6 @@ export class Router {
   private counter = 0;
   private readonly requests;
   private readonly latency;
-  private readonly routeLatency;
   private readonly limiter: KeyedRateLimiter;
   private readonly anyOrigin: boolean;
   private readonly origins: Set<string>;
@@ -59,7 +58,6 @@ export class Router {
     this.requests = deps.metrics.counter('http_requests_total', 'HTTP requests by route and status');
     this.latency = deps.metrics.histogram('http_request_duration_seconds', 'HTTP handling time', LATENCY_BUCKETS);
     // By route (templated paths, so bounded): webhook latency percentiles on the dashboard.
-    this.routeLatency = deps.metrics.histogram('http_route_duration_seconds', 'HTTP handling time by route', LATENCY_BUCKETS);
     this.limiter = new KeyedRateLimiter(deps.rateLimitPerMinute);
     this.anyOrigin = deps.corsOrigins.includes('*');
     this.origins = new Set(deps.corsOrigins);
@@ -184,8 +182,7 @@ export class Router {
     }
     const seconds = (performance.now() - ctx.startedAt) / 1000;
     this.requests.inc({ route: `${route.method} ${path}`, status: String(reply.status) });
-    this.latency.observe(seconds, { method: route.method });
-    this.routeLatency.observe(seconds, { route: `${route.method} ${path}` });
+    this.latency.observe(seconds, { method: route.method, route: path });
     this.deps.log.debug(
       { req: ctx.requestId, method: ctx.method, url: safeUrl(ctx.path), status: reply.status, ms: Math.round(seconds * 1e4) / 10, sent },
       'http request',

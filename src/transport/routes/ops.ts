@@ -43,12 +43,12 @@ export function opsRoutes(deps: OpsDeps): Route[] {
       method: 'GET',
       path: '/metrics',
       unlimited: true,
-      handler: (ctx) => {
+      handler: async (ctx) => {
         if (deps.metricsToken) {
           const auth = ctx.headers['authorization'] ?? '';
           if (!sameSecret(auth, `Bearer ${deps.metricsToken}`)) throw new AuthError('metrics need the metrics bearer token');
         }
-        return { status: 200, raw: { contentType: 'text/plain; version=0.0.4; charset=utf-8', data: deps.metrics.render() } };
+        return { status: 200, raw: { contentType: 'text/plain; version=0.0.4; charset=utf-8', data: await deps.metrics.render() } };
       },
     },
   ];

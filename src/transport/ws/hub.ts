@@ -141,6 +141,22 @@ export class SocketHub implements SocketAdmission {
     return this.sockets.size;
   }
 
+  /** Open sockets per hotel: staff (and per department) and guests, for the operator console. */
+  census(): Array<{ hotel_id: string; staff: number; guests: number; departments: Record<string, number> }> {
+    const out = new Map<string, { hotel_id: string; staff: number; guests: number; departments: Record<string, number> }>();
+    for (const ws of this.sockets) {
+      const s = ws.getUserData() as SocketState & { departments?: readonly string[] };
+      let h = out.get(s.hotelId);
+      if (!h) out.set(s.hotelId, (h = { hotel_id: s.hotelId, staff: 0, guests: 0, departments: {} }));
+      if (s.kind === 'guest') h.guests++;
+      else {
+        h.staff++;
+        for (const d of s.departments ?? []) h.departments[d] = (h.departments[d] ?? 0) + 1;
+      }
+    }
+    return [...out.values()];
+  }
+
   add(ws: WebSocket<SocketState>): void {
     this.opening.delete(ws.getUserData());
     this.sockets.add(ws);
