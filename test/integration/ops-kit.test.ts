@@ -130,7 +130,7 @@ t.test('every metric the kit uses is in /metrics of a running node', async (t) =
     t.match(text, new RegExp(`^${h}_bucket\\{`, 'm'), `${h} has buckets`);
   }
   t.match(text, /^http_request_duration_seconds_bucket\{[^}]*route="\/api\/chat\/guest-webhook/m, 'webhook latency is kept by route');
-  t.match(text, /^http_requests_total\{route="\/api\/chat\/guest-webhook[^"]*",status="4\d\d"\}/m, 'webhook 4xx are counted by route');
+  t.match(text, /^http_requests_total\{route="POST \/api\/chat\/guest-webhook[^"]*",status="4\d\d"\}/m, 'webhook 4xx are counted by route');
 
   // The dead-letter gauge follows the table (cluster-wide count, refreshed every 10 s).
   const kind = `ops.kit.${Math.random().toString(36).slice(2, 8)}`;
