@@ -127,6 +127,7 @@ export function buildChat(p: ChatParts) {
       signer: p.signer,
       phoneRegion: config.phoneRegion,
       whatsappEnabled: config.whatsapp !== null,
+      hotelSendsWhatsapp,
       enqueueOutbound: async (payload) => {
         await bus.queue.enqueue('whatsapp.send', payload);
       },

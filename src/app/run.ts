@@ -20,6 +20,8 @@ import { makeKit } from '../transport/routes/kit.js';
 import { opsRoutes } from '../transport/routes/ops.js';
 import { WebhookGuard } from '../transport/routes/webhook-signature.js';
 import { mediaRoutes } from '../transport/routes/media.js';
+import { templateRoutes } from '../transport/routes/templates.js';
+import { buildTemplates } from './whatsapp.js';
 import { MediaService } from '../media/service.js';
 import { DiskStorage } from '../media/storage-disk.js';
 import { S3Storage } from '../media/storage-s3.js';
@@ -159,6 +161,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const kit = makeKit(directory.auth, config.http.publicUrl);
     const webhookGuard = new WebhookGuard(config.webhook);
     life.add('webhook guard', () => webhookGuard.stop());
+    const templates = buildTemplates({ config, sql: db.sql, log });
     const routes = [
       ...opsRoutes({
         metrics,
@@ -172,6 +175,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...channelRoutes(directory.channels, kit),
       ...chatRoutes({ chat: chat.core, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
+      ...templateRoutes({ whatsapp: templates.whatsapp, templates: templates.messages, chat: chat.core, mediaUrl }, kit),
     ];
     server.mount(router, routes, sockets);
 
@@ -179,7 +183,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     life.add('job workers', () => jobs.stop());
 
     if (config.cron.enabled) {
-      const cron = startCron({ config, sql: db.sql, chat: chat.core.system, events: chat.events, log, metrics, media });
+      const cron = startCron({ config, sql: db.sql, chat: chat.core.system, events: chat.events, log, metrics, media, whatsappTemplates: templates.whatsapp });
       life.add('cron', () => cron.stop());
     }
 

@@ -38,6 +38,8 @@ export interface AppendInput {
   content: string;
   media?: { key: string | null; url: string | null; filename: string; contentType: string | null; source?: string | null };
   providerMessageId?: string;
+  /** A staff reply sent as an approved WhatsApp template: {template_id, name, language, parameters}. */
+  template?: { template_id: number; name: string; language: string; parameters: string[] };
 }
 
 export type AppendOutcome = { status: 'ok'; message: MessageView; conversation: ConversationState } | { status: 'closed' } | { status: 'duplicate' };
@@ -225,6 +227,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
       provider_message_id: input.providerMessageId ?? null,
       delivery_status: staffReply ? 'queued' : null,
       media_source: m?.source ?? null,
+      ...(input.template ? { template: input.template } : {}),
       outbox_kinds: [
         ...(m?.source ? ['media.ingest'] : []),
         ...(staffReply ? ['whatsapp.send'] : []),

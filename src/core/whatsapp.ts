@@ -74,3 +74,20 @@ export class SendPacer {
     return this.next + this.burstMs < now;
   }
 }
+
+/** An approved (or pending, rejected…) template of a channel's Business Account, as synced. */
+export interface WhatsAppTemplate {
+  id: number;
+  hotel_id: string;
+  channel_id: number;
+  meta_id: string;
+  name: string;
+  language: string;
+  status: string;
+  category: string;
+  components: unknown[];
+  body_text: string;
+  param_count: number;
+  synced_at: Date;
+}
+

@@ -4,6 +4,9 @@ import type { WhatsAppChannel } from '../core/channel.js';
 import type { DeliveryStatus, MessageType } from '../core/chat.js';
 import type { Page, Paged } from '../core/paging.js';
 import type { Db, Sql } from './db.js';
+import type { WhatsAppTemplate } from '../core/whatsapp.js';
+
+export type { WhatsAppTemplate };
 
 /** A message sent as a template (messages.template). */
 export interface MessageTemplateRef {
@@ -84,21 +87,6 @@ export function templateSources(db: Db, hotelId: string | null, channelId?: numb
 }
 
 // ───── templates ─────
-
-export interface WhatsAppTemplate {
-  id: number;
-  hotel_id: string;
-  channel_id: number;
-  meta_id: string;
-  name: string;
-  language: string;
-  status: string;
-  category: string;
-  components: unknown[];
-  body_text: string;
-  param_count: number;
-  synced_at: Date;
-}
 
 export type TemplateRow = Pick<WhatsAppTemplate, 'meta_id' | 'name' | 'language' | 'status' | 'category' | 'components' | 'body_text' | 'param_count'>;
 
