@@ -7,6 +7,8 @@ create table message_templates (
   template_type   text not null default 'general'
                   check (template_type in ('greeting', 'checkin', 'service', 'farewell', 'emergency', 'promotion', 'general')),
   text_content    text not null check (length(text_content) <= 4096),
+  -- an image we store (uploaded with the template), or an outside link
+  media_key       text check (media_key is null or length(media_key) <= 512),
   media_url       text check (media_url is null or length(media_url) <= 2048),
   media_filename  text check (media_filename is null or length(media_filename) <= 255),
   is_customizable boolean not null default true,
@@ -27,6 +29,8 @@ create table custom_message_templates (
   template_type   text not null default 'general'
                   check (template_type in ('greeting', 'checkin', 'service', 'farewell', 'emergency', 'promotion', 'general')),
   text_content    text not null check (length(text_content) <= 4096),
+  -- an image we store (uploaded with the template), or an outside link
+  media_key       text check (media_key is null or length(media_key) <= 512),
   media_url       text check (media_url is null or length(media_url) <= 2048),
   media_filename  text check (media_filename is null or length(media_filename) <= 255),
   is_customizable boolean not null default true,

@@ -161,7 +161,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const kit = makeKit(directory.auth, config.http.publicUrl);
     const webhookGuard = new WebhookGuard(config.webhook);
     life.add('webhook guard', () => webhookGuard.stop());
-    const templates = buildTemplates({ config, sql: db.sql, log });
+    const templates = buildTemplates({ config, sql: db.sql, log, storage, signer });
     const routes = [
       ...opsRoutes({
         metrics,

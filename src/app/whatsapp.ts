@@ -6,8 +6,11 @@ import { WhatsAppTemplateService } from '../directory/whatsapp-templates.js';
 import type { Logger } from '../obs/log.js';
 import { listTemplates } from '../providers/whatsapp.js';
 import type { Sql } from '../store/db.js';
+import type { MediaSigner } from '../media/signer.js';
+import type { MediaStorage } from '../media/storage.js';
+import { TemplateMedia } from '../media/template-media.js';
 
-export function buildTemplates(p: { config: Config; sql: Sql; log: Logger }) {
+export function buildTemplates(p: { config: Config; sql: Sql; log: Logger; storage: MediaStorage; signer: MediaSigner }) {
   const apiUrl = p.config.whatsappCloud.apiUrl;
   return {
     whatsapp: new WhatsAppTemplateService({
@@ -18,6 +21,6 @@ export function buildTemplates(p: { config: Config; sql: Sql; log: Logger }) {
         return listTemplates(apiUrl, c.access_token, c.waba_id);
       },
     }),
-    messages: new MessageTemplateService({ sql: p.sql }),
+    messages: new MessageTemplateService({ sql: p.sql, media: new TemplateMedia({ storage: p.storage, signer: p.signer }) }),
   };
 }

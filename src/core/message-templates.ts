@@ -19,6 +19,8 @@ export interface TemplateFields {
   name: string;
   template_type: TemplateType;
   text_content: string;
+  /** An image stored with the template (served through signed media URLs). */
+  media_key: string | null;
   media_url: string | null;
   media_filename: string | null;
   is_customizable: boolean;

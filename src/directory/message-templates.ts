@@ -41,6 +41,17 @@ export interface TemplateListInput {
   hotel?: string;
 }
 
+/** Where template images go (media/template-media.ts). */
+export interface TemplateMediaPort {
+  store(hotelId: string | null, file: { bytes: Buffer; filename: string }, field?: string): Promise<{ key: string; filename: string; mime: string; size: number }>;
+  keyOf(url: string, hotelId: string | null): string | null;
+}
+
+export interface TemplateFile {
+  bytes: Buffer;
+  filename: string;
+}
+
 export interface Preview {
   template_id: number;
   template_name: string;
@@ -50,6 +61,7 @@ export interface Preview {
   sample_data: Record<string, string>;
   hotel_id?: string;
   hotel_name?: string;
+  media_key?: string | null;
   media_url?: string | null;
   media_filename?: string | null;
 }
@@ -96,7 +108,31 @@ function fieldsOf(b: TemplateInput, creating: boolean): Partial<TemplateFields> 
 }
 
 export class MessageTemplateService {
-  constructor(private readonly deps: { sql: Sql }) {}
+  constructor(private readonly deps: { sql: Sql; media?: TemplateMediaPort }) {}
+
+  /**
+   * A stored image from the form's media_file, or our own uploaded image named by media_url
+   * (kept as its key: signed links expire), or an outside link as given.
+   */
+  private async withMedia<F extends Partial<TemplateFields>>(f: F, b: TemplateInput, hotelId: string | null, file?: TemplateFile): Promise<F> {
+    if (file) {
+      if (!this.deps.media) throw ValidationError.of({ media_file: 'template images cannot be stored on this server' });
+      const s = await this.deps.media.store(hotelId, file, 'media_file');
+      return { ...f, media_key: s.key, media_url: null, media_filename: b.media_filename ?? s.filename };
+    }
+    if (b.media_url === undefined) return f;
+    const key = b.media_url ? (this.deps.media?.keyOf(b.media_url, hotelId) ?? null) : null;
+    return key ? { ...f, media_key: key, media_url: null } : { ...f, media_key: null };
+  }
+
+  /** POST /chat/upload-template-media/: an image for a template, not yet attached to one. */
+  async uploadMedia(actor: User, file: TemplateFile | null) {
+    if (!canWriteCustom(actor)) throw new ForbiddenError('You do not have permission to upload template media.');
+    if (!file) throw ValidationError.of({ file: 'is required' });
+    if (!this.deps.media) throw ValidationError.of({ file: 'template images cannot be stored on this server' });
+    const s = await this.deps.media.store(isPlatformAdmin(actor) ? null : actor.hotel_id, file, 'file');
+    return s;
+  }
 
   /** Who may read templates (the catalogs of types and variables too). */
   assertReader(u: User): void {
@@ -121,9 +157,9 @@ export class MessageTemplateService {
     return t;
   }
 
-  async createGlobal(actor: User, b: TemplateInput): Promise<GlobalTemplate> {
+  async createGlobal(actor: User, b: TemplateInput, file?: TemplateFile): Promise<GlobalTemplate> {
     if (!isPlatformAdmin(actor)) throw new ForbiddenError('Only platform administrators can write global templates.');
-    const f = fieldsOf(b, true);
+    const f = await this.withMedia(fieldsOf(b, true), b, null, file);
     delete f.base_template;
     try {
       return await store.insertGlobal(this.deps.sql, f as TemplateFields);
@@ -132,9 +168,9 @@ export class MessageTemplateService {
     }
   }
 
-  async updateGlobal(actor: User, id: number, b: TemplateInput): Promise<GlobalTemplate> {
+  async updateGlobal(actor: User, id: number, b: TemplateInput, file?: TemplateFile): Promise<GlobalTemplate> {
     if (!isPlatformAdmin(actor)) throw new ForbiddenError('Only platform administrators can write global templates.');
-    const f = fieldsOf(b, false);
+    const f = await this.withMedia(fieldsOf(b, false), b, null, file);
     delete f.base_template;
     try {
       const t = await store.updateGlobal(this.deps.sql, id, f);
@@ -169,10 +205,10 @@ export class MessageTemplateService {
     if (!(await store.findGlobal(this.deps.sql, base, false))) throw ValidationError.of({ base_template: 'no customizable global template has this id' });
   }
 
-  async createCustom(actor: User, b: TemplateInput & { hotel_id?: string }): Promise<CustomTemplate> {
+  async createCustom(actor: User, b: TemplateInput & { hotel_id?: string }, file?: TemplateFile): Promise<CustomTemplate> {
     if (!canWriteCustom(actor)) throw new ForbiddenError('You do not have permission to manage message templates.');
     const hotelId = writeScope(actor, isPlatformAdmin(actor) ? (b.hotel_id ?? b.hotel) : undefined);
-    const f = fieldsOf(b, true);
+    const f = await this.withMedia(fieldsOf(b, true), b, hotelId, file);
     await this.checkBase(f.base_template);
     try {
       return await store.insertCustom(this.deps.sql, hotelId, f as TemplateFields & { base_template?: number | null });
@@ -181,10 +217,10 @@ export class MessageTemplateService {
     }
   }
 
-  async updateCustom(actor: User, id: number, b: TemplateInput): Promise<CustomTemplate> {
+  async updateCustom(actor: User, id: number, b: TemplateInput, file?: TemplateFile): Promise<CustomTemplate> {
     if (!canWriteCustom(actor)) throw new ForbiddenError('You do not have permission to manage message templates.');
     const before = await this.getCustom(actor, id);
-    const f = fieldsOf(b, false);
+    const f = await this.withMedia(fieldsOf(b, false), b, before.hotel_id, file);
     await this.checkBase(f.base_template);
     try {
       const t = await store.updateCustom(this.deps.sql, before.hotel_id, id, f);
@@ -220,6 +256,7 @@ export class MessageTemplateService {
       rendered_content: renderVariables(t.text_content, sample),
       sample_data: sample,
       ...(hotel ? { hotel_id: hotel.id, hotel_name: hotel.name } : {}),
+      media_key: t.media_key,
       media_url: t.media_url,
       media_filename: t.media_filename,
     };

@@ -4,12 +4,12 @@ import type { CustomTemplate, GlobalTemplate, TemplateFields } from '../core/mes
 import { assignments, type Db } from './db.js';
 
 const globalColumns = (db: Db) => db`
-  t.id, t.name, t.template_type, t.text_content, t.media_url, t.media_filename, t.is_customizable, t.is_active,
+  t.id, t.name, t.template_type, t.text_content, t.media_key, t.media_url, t.media_filename, t.is_customizable, t.is_active,
   t.variables, t.description, t.created_at, t.updated_at`;
 
 const customColumns = (db: Db) => db`
   t.id, t.hotel_id, h.name as hotel_name, t.base_template, b.name as base_template_name, t.name, t.template_type, t.text_content,
-  t.media_url, t.media_filename, t.is_customizable, t.is_active, t.variables, t.description, t.created_at, t.updated_at`;
+  t.media_key, t.media_url, t.media_filename, t.is_customizable, t.is_active, t.variables, t.description, t.created_at, t.updated_at`;
 
 export interface TemplateFilter {
   /** false: only customizable and active ones (what hotel users see). */

@@ -26,11 +26,13 @@ const admin = client(app.base, tok('dash_admin'));
 const desk = client(app.base, tok('dash_desk'));
 const other = client(app.base, b.staff[`dash_other_${uniq}`]!.token);
 
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1]);
+
 /** What the page sends on create and update: multipart form fields, all strings. */
-async function form(method: 'POST' | 'PUT' | 'PATCH', path: string, token: string, fields: Record<string, string>, file?: { name: string; bytes: Uint8Array }) {
+async function form(method: 'POST' | 'PUT' | 'PATCH', path: string, token: string, fields: Record<string, string>, file?: { name: string; bytes: Uint8Array }, fileField = 'media_file') {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  if (file) fd.append('media_file', new Blob([file.bytes], { type: 'image/png' }), file.name);
+  if (file) fd.append(fileField, new Blob([file.bytes], { type: 'image/png' }), file.name);
   const res = await fetch(app.base + path, { method, headers: { authorization: `Bearer ${token}` }, body: fd });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
@@ -95,7 +97,16 @@ t.test('custom templates: multipart create, list, detail, update, preview, delet
   const bad = await form('POST', '/api/chat/custom-templates/', tok('dash_admin'), { name: 'Bad', text_content: 'x', template_type: 'nonsense', is_active: 'maybe' });
   t.equal(bad.status, 400);
   t.match(bad.body.details.fields, { template_type: String, is_active: String }, 'each bad field is named');
-  t.equal((await form('POST', '/api/chat/custom-templates/', tok('dash_admin'), { name: 'Img', text_content: 'x' }, { name: 'a.png', bytes: new Uint8Array([1, 2]) })).status, 400, 'media files are refused (not stored yet)');
+  const notImage = await form('POST', '/api/chat/custom-templates/', tok('dash_admin'), { name: 'Img', text_content: 'x' }, { name: 'a.png', bytes: new Uint8Array([1, 2, 3]) });
+  t.equal(notImage.status, 400, 'a media file must be an image by its bytes');
+  t.match(notImage.body.details.fields, { media_file: /JPEG, PNG/ });
+  const withImage = await form('POST', '/api/chat/custom-templates/', tok('dash_admin'), { name: 'Img', text_content: 'Look {{guest_name}}' }, { name: 'pool.png', bytes: PNG });
+  t.equal(withImage.status, 201);
+  t.match(withImage.body, { media_filename: 'pool.png', media_url: /\/media\/templates\/hotel_[0-9a-f-]+\/template_[0-9a-f-]+\.png\?exp=\d+&sig=/ });
+  const image = await fetch(withImage.body.media_url);
+  t.equal(image.status, 200, 'the stored image is served');
+  t.same(new Uint8Array(await image.arrayBuffer()), PNG);
+  t.equal((await admin.del(`/api/chat/custom-templates/${withImage.body.id}/`)).status, 204);
 
   const list = await desk.get('/api/chat/custom-templates/');
   t.equal(list.status, 200, 'staff read');
@@ -119,4 +130,24 @@ t.test('custom templates: multipart create, list, detail, update, preview, delet
   t.equal((await other.del(`/api/chat/custom-templates/${id}/`)).status, 404);
   t.equal((await admin.del(`/api/chat/custom-templates/${id}/`)).status, 204);
   t.equal((await admin.get(`/api/chat/custom-templates/${id}/`)).status, 404);
+});
+
+t.test('template images: uploaded on their own, then named by media_url', async (t) => {
+  const up = await form('POST', '/api/chat/upload-template-media/', tok('dash_admin'), {}, { name: 'lobby.png', bytes: PNG }, 'file');
+  t.equal(up.status, 201);
+  t.match(up.body, { message: String, file_url: /\/media\/templates\/hotel_/, filename: 'lobby.png', file_type: 'image', file_info: { size: PNG.length, content_type: 'image/png' } });
+  t.equal((await form('POST', '/api/chat/upload-template-media/', tok('dash_desk'), {}, { name: 'x.png', bytes: PNG }, 'file')).status, 403, 'staff cannot upload');
+  t.equal((await form('POST', '/api/chat/upload-template-media/', tok('dash_admin'), {})).status, 400, 'no file');
+
+  const created = await admin.post('/api/chat/custom-templates/', { name: 'Lobby', text_content: 'Welcome', media_url: up.body.file_url, media_filename: 'lobby.png' });
+  t.equal(created.status, 201);
+  const [row] = await sql<{ media_key: string | null; media_url: string | null }[]>`select media_key, media_url from custom_message_templates where id = ${created.body.id}`;
+  t.match(row, { media_key: /^templates\/hotel_/, media_url: null }, 'kept as our own object (signed afresh on every read), not as the expiring link');
+  t.match(created.body.media_url, /\/media\/templates\/hotel_/);
+  const outside = await admin.patch(`/api/chat/custom-templates/${created.body.id}/`, { media_url: 'https://cdn.example.com/lobby.jpg' });
+  t.equal(outside.body.media_url, 'https://cdn.example.com/lobby.jpg', 'an outside link is kept as given');
+  // Another hotel cannot adopt this hotel's image by its URL: it stays an outside link to a signed URL.
+  const theirs = await other.post('/api/chat/custom-templates/', { name: 'Borrowed', text_content: 'x', media_url: up.body.file_url });
+  t.equal(theirs.status, 201);
+  t.equal(theirs.body.media_url, up.body.file_url, 'not taken as their own object');
 });

@@ -6,9 +6,9 @@ import type { Static } from '@sinclair/typebox';
 import type { ChatCore } from '../../chat/core.js';
 import type { MediaUrl } from '../../chat/message-frame.js';
 import { TEMPLATE_TYPES, TEMPLATE_VARIABLES, type CustomTemplate, type GlobalTemplate } from '../../core/message-templates.js';
-import type { MessageTemplateService, TemplateInput } from '../../directory/message-templates.js';
+import type { MessageTemplateService, Preview, TemplateFile, TemplateInput } from '../../directory/message-templates.js';
+import { TEMPLATE_MEDIA_MAX_BYTES } from '../../media/template-media.js';
 import { parseId } from '../../directory/scope.js';
-import { ValidationError } from '../../core/errors.js';
 import type { WhatsAppTemplateService } from '../../directory/whatsapp-templates.js';
 import type { TemplateSendInput } from '../../chat/commands/staff.js';
 import * as mt from '../../protocol/rest/message-templates.js';
@@ -35,15 +35,16 @@ export interface TemplateRouteDeps {
   mediaUrl: MediaUrl;
 }
 
-function presentGlobal(t: GlobalTemplate) {
+function presentGlobal(t: GlobalTemplate, mediaUrl: MediaUrl) {
+  const media = mediaUrl(t);
   return {
     id: t.id,
     name: t.name,
     template_type: t.template_type,
     category: t.template_type,
     text_content: t.text_content,
-    media_file: t.media_url,
-    media_url: t.media_url,
+    media_file: media,
+    media_url: media,
     media_filename: t.media_filename,
     is_customizable: t.is_customizable,
     is_active: t.is_active,
@@ -54,9 +55,9 @@ function presentGlobal(t: GlobalTemplate) {
   };
 }
 
-function presentCustom(t: CustomTemplate) {
+function presentCustom(t: CustomTemplate, mediaUrl: MediaUrl) {
   return {
-    ...presentGlobal(t),
+    ...presentGlobal(t, mediaUrl),
     hotel: t.hotel_id,
     hotel_name: t.hotel_name,
     base_template: t.base_template,
@@ -64,14 +65,19 @@ function presentCustom(t: CustomTemplate) {
   };
 }
 
-/** A create or update body: JSON, or the page's multipart form (a media file is not taken yet). */
+/** A create or update body: JSON, or the page's multipart form with an optional media_file image. */
 async function templateBody<S extends typeof mt.CustomTemplateCreate | typeof mt.CustomTemplatePatch | typeof mt.GlobalTemplateCreate | typeof mt.GlobalTemplatePatch>(
   ctx: HttpContext,
   schema: S,
-): Promise<Static<S>> {
-  const form = await readForm(ctx.stream(), ctx.headers['content-type'] ?? '', { fileBytes: 5 * 1024 * 1024, fileFields: ['media_file'] });
-  if (form.file) throw ValidationError.of({ media_file: 'template media files are not stored yet; give media_url (an http(s) URL) instead' });
-  return validate(schema, mt.formValues(form.fields));
+): Promise<[Static<S>, TemplateFile | undefined]> {
+  const form = await readForm(ctx.stream(), ctx.headers['content-type'] ?? '', { fileBytes: TEMPLATE_MEDIA_MAX_BYTES, fileFields: ['media_file'] });
+  const body = validate(schema, mt.formValues(form.fields));
+  return [body, form.file ? { bytes: form.file.bytes, filename: form.file.filename } : undefined];
+}
+
+function presentPreview(p: Preview, mediaUrl: MediaUrl) {
+  const { media_key, ...rest } = p;
+  return { ...rest, media_url: mediaUrl({ media_key: media_key ?? null, media_url: p.media_url ?? null }) };
 }
 
 export function templateRoutes(deps: TemplateRouteDeps, kit: Kit): Route[] {
@@ -100,9 +106,9 @@ export function templateRoutes(deps: TemplateRouteDeps, kit: Kit): Route[] {
     authed('GET', '/api/chat/templates', async (ctx, me) => {
       const q = parseQuery(ctx, mt.TemplateListQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await templates.listGlobal(me, q, p), presentGlobal);
+      return kit.page(ctx, p, await templates.listGlobal(me, q, p), (t) => presentGlobal(t, deps.mediaUrl));
     }),
-    authed('POST', '/api/chat/templates', async (ctx, me) => ({ status: 201, body: presentGlobal(await templates.createGlobal(me, await templateBody(ctx, mt.GlobalTemplateCreate))) }), stream),
+    authed('POST', '/api/chat/templates', async (ctx, me) => ({ status: 201, body: presentGlobal(await templates.createGlobal(me, ...(await templateBody(ctx, mt.GlobalTemplateCreate))), deps.mediaUrl) }), stream),
     authed('GET', '/api/chat/templates/types', async (_ctx, me) => {
       templates.assertReader(me);
       const pairs = TEMPLATE_TYPES.map(([v, l]) => [v, l]);
@@ -114,29 +120,48 @@ export function templateRoutes(deps: TemplateRouteDeps, kit: Kit): Route[] {
       for (const v of TEMPLATE_VARIABLES) (grouped[v.model] ??= []).push(v);
       return { status: 200, body: { variables: TEMPLATE_VARIABLES, grouped_by_model: grouped, total_count: TEMPLATE_VARIABLES.length } };
     }),
-    authed('GET', '/api/chat/templates/:id', async (ctx, me) => ({ status: 200, body: presentGlobal(await templates.getGlobal(me, id(ctx))) })),
-    authed('PUT', '/api/chat/templates/:id', async (ctx, me) => ({ status: 200, body: presentGlobal(await templates.updateGlobal(me, id(ctx), await templateBody(ctx, mt.GlobalTemplateCreate))) }), stream),
-    authed('PATCH', '/api/chat/templates/:id', async (ctx, me) => ({ status: 200, body: presentGlobal(await templates.updateGlobal(me, id(ctx), await templateBody(ctx, mt.GlobalTemplatePatch))) }), stream),
+    authed('GET', '/api/chat/templates/:id', async (ctx, me) => ({ status: 200, body: presentGlobal(await templates.getGlobal(me, id(ctx)), deps.mediaUrl) })),
+    authed('PUT', '/api/chat/templates/:id', async (ctx, me) => ({ status: 200, body: presentGlobal(await templates.updateGlobal(me, id(ctx), ...(await templateBody(ctx, mt.GlobalTemplateCreate))), deps.mediaUrl) }), stream),
+    authed('PATCH', '/api/chat/templates/:id', async (ctx, me) => ({ status: 200, body: presentGlobal(await templates.updateGlobal(me, id(ctx), ...(await templateBody(ctx, mt.GlobalTemplatePatch))), deps.mediaUrl) }), stream),
     authed('DELETE', '/api/chat/templates/:id', async (ctx, me) => {
       await templates.deleteGlobal(me, id(ctx));
       return { status: 204 };
     }),
-    authed('GET', '/api/chat/templates/:id/preview', async (ctx, me) => ({ status: 200, body: await templates.preview(me, 'global', id(ctx)) })),
+    authed('GET', '/api/chat/templates/:id/preview', async (ctx, me) => ({ status: 200, body: presentPreview(await templates.preview(me, 'global', id(ctx)), deps.mediaUrl) })),
 
     // ───── the dashboard's templates: the hotel's own ─────
     authed('GET', '/api/chat/custom-templates', async (ctx, me) => {
       const q = parseQuery(ctx, mt.TemplateListQuery);
       const p = pageParams(q);
-      return kit.page(ctx, p, await templates.listCustom(me, q, p), presentCustom);
+      return kit.page(ctx, p, await templates.listCustom(me, q, p), (t) => presentCustom(t, deps.mediaUrl));
     }),
-    authed('POST', '/api/chat/custom-templates', async (ctx, me) => ({ status: 201, body: presentCustom(await templates.createCustom(me, await templateBody(ctx, mt.CustomTemplateCreate))) }), stream),
-    authed('GET', '/api/chat/custom-templates/:id', async (ctx, me) => ({ status: 200, body: presentCustom(await templates.getCustom(me, id(ctx))) })),
-    authed('PUT', '/api/chat/custom-templates/:id', async (ctx, me) => ({ status: 200, body: presentCustom(await templates.updateCustom(me, id(ctx), await templateBody(ctx, mt.CustomTemplateCreate))) }), stream),
-    authed('PATCH', '/api/chat/custom-templates/:id', async (ctx, me) => ({ status: 200, body: presentCustom(await templates.updateCustom(me, id(ctx), await templateBody(ctx, mt.CustomTemplatePatch))) }), stream),
+    authed('POST', '/api/chat/custom-templates', async (ctx, me) => ({ status: 201, body: presentCustom(await templates.createCustom(me, ...(await templateBody(ctx, mt.CustomTemplateCreate))), deps.mediaUrl) }), stream),
+    authed('GET', '/api/chat/custom-templates/:id', async (ctx, me) => ({ status: 200, body: presentCustom(await templates.getCustom(me, id(ctx)), deps.mediaUrl) })),
+    authed('PUT', '/api/chat/custom-templates/:id', async (ctx, me) => ({ status: 200, body: presentCustom(await templates.updateCustom(me, id(ctx), ...(await templateBody(ctx, mt.CustomTemplateCreate))), deps.mediaUrl) }), stream),
+    authed('PATCH', '/api/chat/custom-templates/:id', async (ctx, me) => ({ status: 200, body: presentCustom(await templates.updateCustom(me, id(ctx), ...(await templateBody(ctx, mt.CustomTemplatePatch))), deps.mediaUrl) }), stream),
     authed('DELETE', '/api/chat/custom-templates/:id', async (ctx, me) => {
       await templates.deleteCustom(me, id(ctx));
       return { status: 204 };
     }),
-    authed('GET', '/api/chat/custom-templates/:id/preview', async (ctx, me) => ({ status: 200, body: await templates.preview(me, 'custom', id(ctx)) })),
+    authed(
+      'POST',
+      '/api/chat/upload-template-media',
+      async (ctx, me) => {
+        const form = await readForm(ctx.stream(), ctx.headers['content-type'] ?? '', { fileBytes: TEMPLATE_MEDIA_MAX_BYTES, fileFields: ['file'] });
+        const s = await templates.uploadMedia(me, form.file ? { bytes: form.file.bytes, filename: form.file.filename } : null);
+        return {
+          status: 201,
+          body: {
+            message: 'File uploaded successfully',
+            file_url: deps.mediaUrl({ media_key: s.key, media_url: null }),
+            filename: s.filename,
+            file_type: 'image',
+            file_info: { original_name: form.file!.filename, size: s.size, content_type: s.mime },
+          },
+        };
+      },
+      stream,
+    ),
+    authed('GET', '/api/chat/custom-templates/:id/preview', async (ctx, me) => ({ status: 200, body: presentPreview(await templates.preview(me, 'custom', id(ctx)), deps.mediaUrl) })),
   ];
 }
