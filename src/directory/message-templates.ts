@@ -17,7 +17,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import * as store from '../store/message-templates.js';
 import { findHotel } from '../store/hotels.js';
 import { isChatStaff, isPlatformAdmin } from './roles.js';
-import { listScope, notFound, writeScope } from './scope.js';
+import { isUuid, listScope, notFound, writeScope } from './scope.js';
 
 export interface TemplateInput {
   name?: string;
@@ -86,6 +86,8 @@ function canWriteCustom(u: User): boolean {
 
 function nameTaken(err: unknown): never {
   if (isUniqueViolation(err)) throw new ConflictError('A template with this name already exists.', { details: { field: 'name' } });
+  // The named hotel (platform administrators) or base template was removed meanwhile.
+  if ((err as { code?: unknown })?.code === '23503') throw ValidationError.of({ hotel: 'no such hotel (or base_template: no such template)' });
   throw err;
 }
 
@@ -207,7 +209,9 @@ export class MessageTemplateService {
 
   async createCustom(actor: User, b: TemplateInput & { hotel_id?: string }, file?: TemplateFile): Promise<CustomTemplate> {
     if (!canWriteCustom(actor)) throw new ForbiddenError('You do not have permission to manage message templates.');
-    const hotelId = writeScope(actor, isPlatformAdmin(actor) ? (b.hotel_id ?? b.hotel) : undefined);
+    const named = isPlatformAdmin(actor) ? (b.hotel_id ?? b.hotel) : undefined;
+    if (named !== undefined && !isUuid(named)) throw ValidationError.of({ hotel: 'must be a hotel id (uuid)' });
+    const hotelId = writeScope(actor, named);
     const f = await this.withMedia(fieldsOf(b, true), b, hotelId, file);
     await this.checkBase(f.base_template);
     try {

@@ -44,7 +44,7 @@ export const CustomTemplateCreate = Type.Object(
   {
     ...GlobalTemplateCreate.properties,
     base_template: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })], { description: 'a global template id' })),
-    hotel: Type.Optional(Type.String({ maxLength: 36, description: 'ignored: a custom template belongs to your hotel' })),
+    hotel: Type.Optional(Type.String({ maxLength: 36, description: 'platform administrators: the hotel (uuid); ignored for hotel users, whose templates belong to their hotel' })),
   },
   strict,
 );
