@@ -140,3 +140,17 @@ export async function findTemplate(db: Db, hotelId: string | null, id: number): 
     select * from whatsapp_templates where id = ${id} ${hotelId ? db`and hotel_id = ${hotelId}` : db``}`;
   return t;
 }
+
+/**
+ * Whether a template can go out on a conversation's number: templates belong to a Business
+ * Account, so the conversation's channel (when it has one) must be in the template's account.
+ */
+export async function templateFitsConversation(db: Db, templateId: number, conversationId: number): Promise<boolean> {
+  const [r] = await db<{ fits: boolean }[]>`
+    select (c.channel_id is null or ch.waba_id = tch.waba_id) as fits
+    from conversations c
+    left join channels ch on ch.id = c.channel_id
+    cross join whatsapp_templates t join channels tch on tch.id = t.channel_id
+    where c.id = ${conversationId} and t.id = ${templateId}`;
+  return r?.fits ?? false;
+}

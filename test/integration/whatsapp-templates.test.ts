@@ -138,3 +138,13 @@ t.test('another hotel cannot send this hotel\'s template', async (t) => {
   t.equal(r.status, 404);
   t.notOk(graph.sends().some((s) => s.body?.to === num(2).slice(1) && s.body?.type === 'template'), 'nothing sent');
 });
+
+t.test('a template of one Business Account is not sent on a number of another', async (t) => {
+  const chA2 = await cloudChannel(a.hotelId, 'a2');
+  const conv = (await webhook(app.base, { whatsapp_number: num(1), message: 'again', department: 'Reception' })).body.conversation_id as number;
+  await sql`update conversations set channel_id = ${chA2.id} where id = ${conv}`;
+  const r = await desk.post('/api/chat/send-template/', { conversation_id: conv, template_id: roomReady, parameters: ['Tia', '101'] });
+  t.equal(r.status, 400);
+  t.match(r.body.details.fields, { template_id: /another WhatsApp Business Account/ });
+  t.equal(graph.sends(chA2.pnid).length, 0);
+});

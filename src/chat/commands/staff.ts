@@ -9,7 +9,7 @@ import { attachmentFor } from '../../media/attachment.js';
 import type { MediaSigner } from '../../media/signer.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../core/errors.js';
 import { renderPlaceholders } from '../../core/whatsapp.js';
-import { findTemplate } from '../../store/whatsapp.js';
+import { findTemplate, templateFitsConversation } from '../../store/whatsapp.js';
 import * as convStore from '../../store/conversations.js';
 import type { ConversationState } from '../../core/chat.js';
 import type { Sql } from '../../store/db.js';
@@ -93,6 +93,9 @@ export class StaffCommands {
     if (bad >= 0) throw ValidationError.of({ [`parameters[${bad}]`]: 'must be non-empty, without new lines, tabs or more than four spaces in a row' });
     const s = await askConversation<ConversationState>(this.deps, input.conversation_id, (reply) => ({ t: 'view', user, reply }));
     if (s.conversation_type !== 'service') throw ValidationError.of({ conversation_id: 'templates are sent in service conversations only' });
+    if (!(await templateFitsConversation(this.deps.sql, t.id, s.id))) {
+      throw ValidationError.of({ template_id: 'belongs to another WhatsApp Business Account than the number this guest writes to' });
+    }
     if (!(await this.sendsWhatsapp(s.hotel_id))) throw new UnavailableError('WhatsApp sending is not configured for this hotel; the template was not sent');
     return this.append(input.conversation_id, {
       sender: { kind: 'staff', user },
