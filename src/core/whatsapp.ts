@@ -57,6 +57,11 @@ export class SendPacer {
     this.burstMs = (Math.max(1, Math.floor(ratePerS / 10)) - 1) * this.interval;
   }
 
+  /** Milliseconds until a send booked now could go (nothing is booked). */
+  wait(now: number): number {
+    return Math.max(0, Math.max(this.next, now - this.burstMs) - now);
+  }
+
   /** Milliseconds until the caller may send (0: now). */
   reserve(now: number): number {
     const slot = Math.max(this.next, now - this.burstMs);

@@ -79,6 +79,11 @@ export class SendPacers {
     }
   }
 
+  /** Milliseconds until this number could send (nothing is booked). */
+  wait(phoneNumberId: string): number {
+    return this.pacers.get(phoneNumberId)?.wait(this.now()) ?? 0;
+  }
+
   /** Milliseconds to wait before this send (its slot is booked). */
   reserve(phoneNumberId: string): number {
     return this.get(phoneNumberId).reserve(this.now());

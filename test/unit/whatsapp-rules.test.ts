@@ -63,6 +63,10 @@ t.test('pacers are per number and bounded', async (t) => {
   t.equal(pacers.reserve('A'), 1000, 'the same number waits');
   now = 10_000;
   t.equal(pacers.reserve('C'), 0, 'a third number fits after idle ones are forgotten');
+  pacers.pause('C', 60_000);
+  t.equal(pacers.wait('C'), 60_000, 'a throttled number reports its hold-off');
+  t.equal(pacers.wait('C'), 60_000, 'asking books nothing');
+  t.equal(pacers.wait('unknown'), 0);
 });
 
 t.test('Graph API errors: throttled, transient or permanent', async (t) => {

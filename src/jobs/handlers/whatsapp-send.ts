@@ -41,6 +41,9 @@ type Payload = {
   departments?: unknown;
 };
 
+/** Longest a send waits in its worker slot for its number's turn; longer holds go back to the queue. */
+const MAX_PACE_WAIT_MS = 5_000;
+
 /** Row ids of the department menu: the inbound side reads the choice back from them. */
 export const DEPARTMENT_ROW_PREFIX = 'dept:';
 
@@ -141,6 +144,10 @@ async function departmentMenuJob(deps: WhatsAppSendDeps, job: Job, p: Payload): 
 
 /** Waits for the number's next send slot, sends, and turns Meta's answer into the job's outcome. */
 async function paced(deps: WhatsAppSendDeps, job: Job, sender: ResolvedSender, msg: OutboundMessage): Promise<{ providerMessageId: string }> {
+  // A number held off for long (Meta throttled it) must not hold worker slots other numbers need:
+  // the job goes back to the queue until then instead of sleeping here.
+  const ahead = deps.pacers.wait(sender.phoneNumberId);
+  if (ahead > MAX_PACE_WAIT_MS) throw new RetryLaterError(`sending from ${sender.phoneNumberId} is held off for ${Math.ceil(ahead / 1000)} s (WhatsApp throttling)`, ahead);
   const wait = deps.pacers.reserve(sender.phoneNumberId);
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   try {
