@@ -29,6 +29,8 @@ import { guestContextsAt } from '../store/guests.js';
 import { conversationFacts, lastSeqs } from '../store/conversations.js';
 import { appendMessages } from '../store/messages.js';
 import { presenceChanges } from '../store/presence.js';
+import { hotelSendsWhatsapp as hotelHasChannel } from '../store/whatsapp.js';
+import { Lru } from '../util/lru.js';
 import type { Bus } from './bus.js';
 
 export interface ChatParts {
@@ -66,6 +68,21 @@ function actorStats(metrics: Registry, log: Logger): ActorStats {
   };
 }
 
+/**
+ * Whether a hotel has a WhatsApp channel, remembered for 10 s per hotel (a channel added by an
+ * admin is used for replies within seconds; a staff reply costs no extra query most of the time).
+ */
+function whatsappHotels(sql: Sql): (hotelId: string) => Promise<boolean> {
+  const known = new Lru<string, { value: boolean; at: number }>(10_000);
+  return async (hotelId) => {
+    const hit = known.get(hotelId);
+    if (hit && Date.now() - hit.at < 10_000) return hit.value;
+    const value = await hotelHasChannel(sql, hotelId);
+    known.set(hotelId, { value, at: Date.now() });
+    return value;
+  };
+}
+
 export function buildChat(p: ChatParts) {
   const { config, sql, bus, log, metrics } = p;
   const stats = actorStats(metrics, log);
@@ -83,12 +100,13 @@ export function buildChat(p: ChatParts) {
   const outbox = new OutboxRelay({ sql, queue: bus.queue, log, intervalMs: 1000 });
 
   const store = pgConversationStore(sql);
+  const hotelSendsWhatsapp = whatsappHotels(sql);
   const conversations = new ActorRegistry<ConversationActor>(
     'conversation',
     (key, retire) =>
       new ConversationActor(
         Number(key),
-        { store, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log, retire },
+        { store, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, hotelSendsWhatsapp, log, retire },
         config.actors.mailboxCapacity,
         stats,
       ),
@@ -109,6 +127,7 @@ export function buildChat(p: ChatParts) {
       signer: p.signer,
       phoneRegion: config.phoneRegion,
       whatsappEnabled: config.whatsapp !== null,
+      hotelSendsWhatsapp,
       enqueueOutbound: async (payload) => {
         await bus.queue.enqueue('whatsapp.send', payload);
       },

@@ -11,6 +11,7 @@ import { closedBefore, idleConversations } from '../store/conversations.js';
 import type { Sql } from '../store/db.js';
 import type { MediaService } from '../media/service.js';
 import { expireStale } from '../store/presence.js';
+import type { WhatsAppTemplateService } from '../directory/whatsapp-templates.js';
 
 export interface CronParts {
   config: Config;
@@ -20,6 +21,8 @@ export interface CronParts {
   log: Logger;
   metrics: Registry;
   media: Pick<MediaService, 'cleanup'>;
+  /** Approved WhatsApp templates, synced from every channel's Business Account. */
+  whatsappTemplates?: Pick<WhatsAppTemplateService, 'syncAll'>;
 }
 
 const SWEEP_BATCH = 200;
@@ -67,6 +70,9 @@ export function cronTasks(p: CronParts): CronTask[] {
       schedule: config.cron.mediaSchedule,
       run: () => p.media.cleanup(config.media.orphanHours, config.media.retentionDays),
     },
+    ...(p.whatsappTemplates
+      ? [{ name: 'sync-whatsapp-templates', schedule: config.whatsappCloud.templateSyncSchedule, run: () => p.whatsappTemplates!.syncAll() }]
+      : []),
   ];
 }
 

@@ -11,7 +11,8 @@ import type { MediaSigner } from '../media/signer.js';
 import type { MediaService } from '../media/service.js';
 import { mediaIngestHandler } from '../jobs/handlers/media-ingest.js';
 import type { Logger } from '../obs/log.js';
-import { GraphApiProvider } from '../providers/whatsapp.js';
+import { graphSend } from '../providers/whatsapp.js';
+import { SendPacers } from '../jobs/whatsapp-senders.js';
 import type { Sql } from '../store/db.js';
 import type { Bus } from './bus.js';
 
@@ -32,13 +33,22 @@ export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void>
   bus.queue.work('reply.handoff', replyHandoffHandler({ sql: p.sql, sink, signer: p.signer }), { concurrency: 8 });
   bus.queue.work('media.ingest', mediaIngestHandler(p.media), { concurrency: 4 });
   bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 64 });
-  if (config.whatsapp) {
-    const provider = new GraphApiProvider({ apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token, phoneNumberId: config.whatsapp.phoneNumberId });
-    bus.queue.work(
-      'whatsapp.send',
-      whatsappSendHandler({ sql: p.sql, delivery: p.chat.system, provider, signer: p.signer, maxDeliveries: config.jobs.maxDeliveries, log: p.log }),
-      { concurrency: 16 },
-    );
-  }
+  // Always on: a reply goes out from its hotel's WhatsApp channel, or the global sender if one
+  // is configured (a hotel with neither gets no send jobs: see ConversationDeps.sendsToWhatsapp).
+  bus.queue.work(
+    'whatsapp.send',
+    whatsappSendHandler({
+      sql: p.sql,
+      apiUrl: config.whatsappCloud.apiUrl,
+      legacy: config.whatsapp,
+      delivery: p.chat.system,
+      send: (sender, msg) => graphSend(sender, msg),
+      pacers: new SendPacers(config.whatsappCloud.sendRatePerS),
+      signer: p.signer,
+      maxDeliveries: config.jobs.maxDeliveries,
+      log: p.log,
+    }),
+    { concurrency: 16 },
+  );
   return { sink, stop: () => bus.queue.stop() };
 }

@@ -22,6 +22,8 @@ import { consoleRoutes } from '../transport/routes/console.js';
 import { readiness } from '../transport/routes/readiness.js';
 import { WebhookGuard } from '../transport/routes/webhook-signature.js';
 import { mediaRoutes } from '../transport/routes/media.js';
+import { templateRoutes } from '../transport/routes/templates.js';
+import { buildTemplates } from './whatsapp.js';
 import { MediaService } from '../media/service.js';
 import { DiskStorage } from '../media/storage-disk.js';
 import { S3Storage } from '../media/storage-s3.js';
@@ -171,6 +173,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     life.add('ops stats', ops.stop);
     const webhookGuard = new WebhookGuard(config.webhook);
     life.add('webhook guard', () => webhookGuard.stop());
+    const templates = buildTemplates({ config, sql: db.sql, log, storage, signer });
     const routes = [
       ...opsRoutes({
         metrics,
@@ -185,6 +188,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...chatRoutes({ chat: chat.core, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
       ...consoleRoutes(ops.service, kit),
+      ...templateRoutes({ whatsapp: templates.whatsapp, templates: templates.messages, chat: chat.core, mediaUrl }, kit),
     ];
     server.mount(router, routes, sockets);
     life.add('ops gauges', startOpsGauges({ metrics, sql: db.sql, migrated: db.migrated, dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }) }));
@@ -193,7 +197,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     life.add('job workers', () => jobs.stop());
 
     if (config.cron.enabled) {
-      const cron = startCron({ config, sql: db.sql, chat: chat.core.system, events: chat.events, log, metrics, media });
+      const cron = startCron({ config, sql: db.sql, chat: chat.core.system, events: chat.events, log, metrics, media, whatsappTemplates: templates.whatsapp });
       life.add('cron', () => cron.stop());
     }
 

@@ -38,6 +38,8 @@ export interface AppendInput {
   content: string;
   media?: { key: string | null; url: string | null; filename: string; contentType: string | null; source?: string | null };
   providerMessageId?: string;
+  /** A staff reply sent as an approved WhatsApp template: {template_id, name, language, parameters}. */
+  template?: { template_id: number; name: string; language: string; parameters: string[] };
 }
 
 export type AppendOutcome = { status: 'ok'; message: MessageView; conversation: ConversationState } | { status: 'closed' } | { status: 'duplicate' };
@@ -62,6 +64,11 @@ export interface ConversationDeps {
   kickOutbox: () => void;
   /** Staff replies in service conversations are sent to WhatsApp (when a provider is configured). */
   sendsToWhatsapp: boolean;
+  /**
+   * Otherwise, whether this hotel has a WhatsApp channel to send staff replies from (asked once
+   * per run of appends that holds a staff reply; may be cached briefly by the caller).
+   */
+  hotelSendsWhatsapp?: (hotelId: string) => Promise<boolean>;
   log: Logger;
   /** Removes this actor from its registry and stops it (it found no conversation to own). */
   retire: () => void;
@@ -158,7 +165,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
         return;
       case 'delivery': {
         const moved = await this.deps.store.setDeliveryStatus(s.id, cmd.messageId, cmd.status, cmd.error, cmd.providerMessageId);
-        if (moved) this.deps.events.messageStatus(s, cmd.messageId, cmd.status);
+        if (moved) this.deps.events.messageStatus(s, cmd.messageId, cmd.status, cmd.error);
         cmd.reply.resolve(moved);
         return;
       }
@@ -201,9 +208,9 @@ export class ConversationActor extends Actor<ConversationCmd> {
     return changed;
   }
 
-  private row(input: AppendInput, s: ConversationState): NewMessage {
+  private row(input: AppendInput, s: ConversationState, sends: boolean): NewMessage {
     const senderType: SenderType = input.sender.kind;
-    const staffReply = senderType === 'staff' && s.conversation_type === 'service' && this.deps.sendsToWhatsapp;
+    const staffReply = senderType === 'staff' && s.conversation_type === 'service' && sends;
     const handoff = senderType === 'guest' && s.conversation_type !== 'service';
     const m = input.media;
     return {
@@ -220,6 +227,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
       provider_message_id: input.providerMessageId ?? null,
       delivery_status: staffReply ? 'queued' : null,
       media_source: m?.source ?? null,
+      ...(input.template ? { template: input.template } : {}),
       outbox_kinds: [
         ...(m?.source ? ['media.ingest'] : []),
         ...(staffReply ? ['whatsapp.send'] : []),
@@ -251,7 +259,12 @@ export class ConversationActor extends Actor<ConversationCmd> {
       }
     }
     if (accepted.length === 0) return;
-    const rows = accepted.map((c) => this.row(c.input, s));
+    let sends = this.deps.sendsToWhatsapp;
+    if (!sends && this.deps.hotelSendsWhatsapp && s.conversation_type === 'service' && accepted.some((c) => c.input.sender.kind === 'staff')) {
+      // Unknown is treated as yes: the send job then decides, and says why when it cannot send.
+      sends = await this.deps.hotelSendsWhatsapp(s.hotel_id).catch(() => true);
+    }
+    const rows = accepted.map((c) => this.row(c.input, s, sends));
     let results: (InsertedMessage | null)[];
     try {
       results = await this.deps.writer.append(rows);

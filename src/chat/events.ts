@@ -102,10 +102,18 @@ export class ChatEvents {
   }
 
   /** Outbound delivery progress of a staff reply (sent, delivered, read, failed). */
-  messageStatus(conv: Conv, messageId: number, status: string): void {
+  messageStatus(conv: Conv, messageId: number, status: string, error: string | null = null): void {
     this.send([subjects.department(conv.hotel_id, conv.department), subjects.conversation(conv.hotel_id, conv.id)], { k: 'e', lo: 1 }, {
       type: 'message_status',
-      data: { conversation_id: conv.id, message_id: messageId, status, is_read: status === 'read', timestamp: new Date().toISOString() },
+      data: {
+        conversation_id: conv.id,
+        message_id: messageId,
+        status,
+        is_read: status === 'read',
+        // why a reply failed (Meta's code and title, or the 24-hour window), for the staff to read
+        ...(status === 'failed' && error ? { error } : {}),
+        timestamp: new Date().toISOString(),
+      },
     });
   }
 

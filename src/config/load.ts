@@ -58,8 +58,9 @@ function crossChecks(env: Env, bad: ReadonlySet<string>): string[] {
   if (env.PHONE_DEFAULT_REGION && !/^[A-Z]{2}$/.test(env.PHONE_DEFAULT_REGION)) out.push('PHONE_DEFAULT_REGION: must be a two-letter country code such as GB');
   if (!/^[A-Za-z0-9_-]+$/.test(env.NATS_PREFIX)) out.push('NATS_PREFIX: only letters, digits, _ and - are allowed');
   if (env.AUTH_JWKS_URL && !/^https?:\/\//.test(env.AUTH_JWKS_URL)) out.push('AUTH_JWKS_URL: must be an http(s) URL');
-  if (env.WHATSAPP_API_URL && !env.WHATSAPP_TOKEN) out.push('WHATSAPP_TOKEN: required with WHATSAPP_API_URL');
-  if (env.WHATSAPP_API_URL && !env.WHATSAPP_PHONE_NUMBER_ID) out.push('WHATSAPP_PHONE_NUMBER_ID: required with WHATSAPP_API_URL');
+  if (env.WHATSAPP_API_URL && !/^https?:\/\/[^\s]+$/.test(env.WHATSAPP_API_URL)) out.push('WHATSAPP_API_URL: must be an http(s) URL');
+  if (env.WHATSAPP_TOKEN && !env.WHATSAPP_PHONE_NUMBER_ID) out.push('WHATSAPP_PHONE_NUMBER_ID: required with WHATSAPP_TOKEN');
+  if (env.WHATSAPP_PHONE_NUMBER_ID && !env.WHATSAPP_TOKEN) out.push('WHATSAPP_TOKEN: required with WHATSAPP_PHONE_NUMBER_ID');
   if (env.MEDIA_DRIVER === 's3' && !env.S3_BUCKET) out.push('S3_BUCKET: required when MEDIA_DRIVER=s3');
   if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
     out.push('S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together or not at all');
@@ -71,7 +72,7 @@ function crossChecks(env: Env, bad: ReadonlySet<string>): string[] {
   if (valid('WS_LOW_PRIORITY_LIMIT_BYTES', 'WS_MAX_BACKPRESSURE_BYTES') && env.WS_LOW_PRIORITY_LIMIT_BYTES >= env.WS_MAX_BACKPRESSURE_BYTES) {
     out.push('WS_LOW_PRIORITY_LIMIT_BYTES: must be below WS_MAX_BACKPRESSURE_BYTES');
   }
-  for (const key of ['CRON_IDLE_CLOSE_SCHEDULE', 'CRON_ARCHIVE_SCHEDULE', 'CRON_PRESENCE_SCHEDULE', 'CRON_MEDIA_SCHEDULE'] as const) {
+  for (const key of ['CRON_IDLE_CLOSE_SCHEDULE', 'CRON_ARCHIVE_SCHEDULE', 'CRON_PRESENCE_SCHEDULE', 'CRON_MEDIA_SCHEDULE', 'WHATSAPP_TEMPLATE_SYNC_SCHEDULE'] as const) {
     const fields = env[key].trim().split(/\s+/);
     if (fields.length < 5 || fields.length > 6) out.push(`${key}: "${env[key]}" is not a cron expression`);
   }
@@ -81,6 +82,10 @@ function crossChecks(env: Env, bad: ReadonlySet<string>): string[] {
 function list(csv: string): string[] {
   return csv.split(',').map((s) => s.trim()).filter(Boolean);
 }
+
+/** Meta's Graph API, unless WHATSAPP_API_URL points elsewhere (a proxy, a test double). */
+export const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com/v22.0';
+const graphApiUrl = (env: Env) => (env.WHATSAPP_API_URL || DEFAULT_GRAPH_API_URL).replace(/\/$/, '');
 
 export function buildConfig(env: Env) {
   const nodeId = env.NODE_ID || `${os.hostname()}-${process.pid}`;
@@ -163,9 +168,15 @@ export function buildConfig(env: Env) {
     presence: { ttlS: env.PRESENCE_TTL_S },
     ops: { statsIntervalMs: env.OPS_STATS_INTERVAL_MS },
     jobs: { maxDeliveries: env.JOB_MAX_DELIVERIES, backoffMs: env.JOB_BACKOFF_MS, ackWaitS: env.JOB_ACK_WAIT_S, stallS: env.JOB_STALL_S, inboundPartitions: env.INBOUND_PARTITIONS },
-    whatsapp: env.WHATSAPP_API_URL
-      ? { apiUrl: env.WHATSAPP_API_URL.replace(/\/$/, ''), token: env.WHATSAPP_TOKEN, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID }
+    // The global (legacy) sender: used for conversations of hotels without a WhatsApp channel.
+    whatsapp: env.WHATSAPP_TOKEN && env.WHATSAPP_PHONE_NUMBER_ID
+      ? { apiUrl: graphApiUrl(env), token: env.WHATSAPP_TOKEN, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID }
       : null,
+    whatsappCloud: {
+      apiUrl: graphApiUrl(env),
+      sendRatePerS: env.WHATSAPP_SEND_RATE_PER_S,
+      templateSyncSchedule: env.WHATSAPP_TEMPLATE_SYNC_SCHEDULE,
+    },
     media: {
       driver: s3 ? ('s3' as const) : ('disk' as const),
       dir: env.MEDIA_DIR,

@@ -91,9 +91,9 @@ export const EnvSchema = Type.Object({
   JOB_ACK_WAIT_S: Int(5, 'Seconds without a heartbeat before JetStream hands a job to another node (its node died); running jobs report progress every third of it', 1, 3600),
   JOB_STALL_S: Int(30, 'Seconds a job consumer may hold work without delivering or acknowledging anything before it is recreated (0 disables the check)', 0, 3600),
 
-  WHATSAPP_API_URL: Str('', 'Base URL of the WhatsApp Cloud API (e.g. https://graph.facebook.com/v22.0); empty disables outbound sends'),
-  WHATSAPP_TOKEN: Str('', 'Bearer token of the WhatsApp Cloud API', { secret: true }),
-  WHATSAPP_PHONE_NUMBER_ID: Str('', 'Sender phone number id of the WhatsApp Cloud API'),
+  WHATSAPP_API_URL: Str('', 'Base URL of the WhatsApp Cloud (Graph) API with its version; empty means https://graph.facebook.com/v22.0'),
+  WHATSAPP_TOKEN: Str('', 'Bearer token of the global (legacy) sender, used when a hotel has no WhatsApp channel; empty: no global sender', { secret: true }),
+  WHATSAPP_PHONE_NUMBER_ID: Str('', 'Phone number id of the global (legacy) sender (set with WHATSAPP_TOKEN)'),
 
   MEDIA_DRIVER: Enum(['auto', 'disk', 's3'] as const, 'auto', 'auto uses s3 when S3_BUCKET is set, else local disk'),
   MEDIA_DIR: Str('.data/media', 'Folder of the local-disk media store'),
@@ -108,6 +108,9 @@ export const EnvSchema = Type.Object({
   S3_FORCE_PATH_STYLE: Bool(false, 'Path-style bucket addressing (most S3-compatible stores need it)'),
   S3_ACCESS_KEY_ID: Str('', 'Access key; empty uses the standard AWS credential chain', { secret: true }),
   S3_SECRET_ACCESS_KEY: Str('', 'Secret key; empty uses the standard AWS credential chain', { secret: true }),
+
+  WHATSAPP_SEND_RATE_PER_S: Int(80, 'WhatsApp sends per second per business number on this node (Meta allows 80 by default; with N nodes sending, the cluster may reach N times this)', 1, 1000),
+  WHATSAPP_TEMPLATE_SYNC_SCHEDULE: Str('37 * * * *', 'When approved message templates are synced from each channel\'s WhatsApp Business Account'),
 
   METRICS_TOKEN: Str('', 'If set, /metrics requires Authorization: Bearer <token>', { secret: true }),
 

@@ -2,7 +2,7 @@
 // the outcome of a handler turned into ack / retry-with-backoff / dead letter.
 import type { Logger } from '../obs/log.js';
 import type { Counter } from '../obs/metrics.js';
-import { PermanentJobError, retryDelay, type DeadLetterSink, type Job, type JobHandler, type WorkerOptions } from './queue.js';
+import { PermanentJobError, RetryLaterError, retryDelay, type DeadLetterSink, type Job, type JobHandler, type WorkerOptions } from './queue.js';
 
 export interface Delivery<P> {
   job: Job<P>;
@@ -152,7 +152,8 @@ export class Dispatcher<P> {
         await this.bury(d, err instanceof PermanentJobError ? `permanent: ${reason}` : `failed ${job.deliveries} times; last: ${reason}`);
         return;
       }
-      const delay = retryDelay(this.opts.backoffMs, job.deliveries);
+      const backoff = retryDelay(this.opts.backoffMs, job.deliveries);
+      const delay = err instanceof RetryLaterError ? Math.min(Math.max(backoff, err.delayMs), 15 * 60_000) : backoff;
       this.deps.log.warn({ kind: this.kind, job: job.id, deliveries: job.deliveries, retryMs: delay, err: reason }, 'job failed; will retry');
       this.deps.outcomes.inc({ kind: this.kind, outcome: 'retry' });
       d.retry(delay);

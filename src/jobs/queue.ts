@@ -43,6 +43,18 @@ export class PermanentJobError extends Error {
   readonly code = 'permanent_job_failure';
 }
 
+/**
+ * Thrown by a handler that must wait before trying again (a provider asked to slow down): the
+ * retry comes after at least `delayMs`, or the usual back-off if that is longer.
+ */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  readonly code = 'retry_later';
+  constructor(message: string, readonly delayMs: number, opts?: { cause?: unknown }) {
+    super(message, opts);
+  }
+}
+
 export interface JobQueue {
   readonly kind: 'memory' | 'jetstream';
   enqueue(kind: string, payload: unknown, opts?: { id?: string; key?: string }): Promise<{ id: string; duplicate: boolean }>;

@@ -33,6 +33,12 @@ export const InboundFrames = {
   'reopen-temporary': frame('reopen-temporary', { conversation_id: ConversationId }),
   resume: frame('resume', { conversation_id: ConversationId, since_seq: Seq }),
   ping: frame('ping', {}),
+  /** A reply as an approved WhatsApp template (outside the 24-hour window too); acknowledged like `text`. */
+  send_template: frame('send_template', {
+    conversation_id: ConversationId,
+    template_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'a synced template id' }),
+    parameters: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 100 })),
+  }),
 } as const;
 
 export type InboundType = keyof typeof InboundFrames;

@@ -20,6 +20,8 @@ export interface NewMessage {
   media_source: string | null;
   /** Job kinds to hand this message to after commit (via the outbox). */
   outbox_kinds: string[];
+  /** A staff message sent as a WhatsApp template (see sql/016_whatsapp_outbound.sql). */
+  template?: unknown;
 }
 
 export interface InsertedMessage {
@@ -46,10 +48,10 @@ export function appendMessages(db: Db, rows: NewMessage[]): Promise<InsertedMess
       select * from rows from (jsonb_to_recordset(${batch}) as (
         conversation_id bigint, sender_type text, sender_id bigint, message_type text, content text, preview text,
         media_key text, media_url text, media_filename text, media_content_type text, provider_message_id text,
-        delivery_status text, media_source text, outbox_kinds text[])
+        delivery_status text, media_source text, outbox_kinds text[], template jsonb)
       ) with ordinality as t(conversation_id, sender_type, sender_id, message_type, content, preview, media_key, media_url,
                              media_filename, media_content_type, provider_message_id,
-                             delivery_status, media_source, outbox_kinds, ord)
+                             delivery_status, media_source, outbox_kinds, template, ord)
     ),
     locked as (
       select c.id from conversations c
@@ -91,9 +93,9 @@ export function appendMessages(db: Db, rows: NewMessage[]): Promise<InsertedMess
     ),
     ins as (
       insert into messages (conversation_id, seq, sender_type, sender_id, message_type, content, media_key, media_url,
-                            media_filename, media_content_type, provider_message_id, delivery_status, media_source)
+                            media_filename, media_content_type, provider_message_id, delivery_status, media_source, template)
       select conversation_id, seq, sender_type, sender_id, message_type, content, media_key, media_url,
-             media_filename, media_content_type, provider_message_id, delivery_status, media_source
+             media_filename, media_content_type, provider_message_id, delivery_status, media_source, template
       from numbered order by conversation_id, seq
       returning id, conversation_id, seq, created_at, updated_at
     ),

@@ -10,6 +10,8 @@ import { InboundFrames } from '../../src/protocol/frames.js';
 import * as auth from '../../src/protocol/rest/auth.js';
 import * as chat from '../../src/protocol/rest/chat.js';
 import * as directory from '../../src/protocol/rest/directory.js';
+import * as whatsappRest from '../../src/protocol/rest/whatsapp.js';
+import * as messageTemplatesRest from '../../src/protocol/rest/message-templates.js';
 import { MAX_REPORTED, problems, queryValues } from '../../src/protocol/validate.js';
 import { testEnv } from '../helpers/app.js';
 
@@ -18,6 +20,7 @@ const isSchema = (v: unknown): v is TSchema => typeof v === 'object' && v !== nu
 
 const SCHEMAS: Array<[string, TSchema]> = [
   ...(Object.entries({ ...auth, ...chat, ...directory }) as Array<[string, unknown]>).filter((e): e is [string, TSchema] => isSchema(e[1])),
+  ...(Object.entries({ ...whatsappRest, ...messageTemplatesRest }) as Array<[string, unknown]>).filter((e): e is [string, TSchema] => isSchema(e[1])),
   ...Object.entries(InboundFrames).map(([type, s]): [string, TSchema] => [`frame ${type}`, s]),
 ];
 

@@ -7,7 +7,9 @@ import { normalizePhone } from '../../directory/phone.js';
 import { effectiveDepartments } from '../../directory/roles.js';
 import { attachmentFor } from '../../media/attachment.js';
 import type { MediaSigner } from '../../media/signer.js';
-import { ConflictError, ForbiddenError, UnavailableError, ValidationError } from '../../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../core/errors.js';
+import { renderPlaceholders } from '../../core/whatsapp.js';
+import { findTemplate, templateFitsConversation } from '../../store/whatsapp.js';
 import * as convStore from '../../store/conversations.js';
 import type { ConversationState } from '../../core/chat.js';
 import type { Sql } from '../../store/db.js';
@@ -27,6 +29,14 @@ export interface StaffCommandDeps extends ActorAccess {
   whatsappEnabled: boolean;
   /** Queues a provider-side action (e.g. the reopen button). */
   enqueueOutbound: (payload: Record<string, unknown>) => Promise<void>;
+  /** Whether a hotel has a WhatsApp channel of its own to send from (when no global sender is configured). */
+  hotelSendsWhatsapp?: (hotelId: string) => Promise<boolean>;
+}
+
+export interface TemplateSendInput {
+  conversation_id: number;
+  template_id: number;
+  parameters?: string[];
 }
 
 export interface MediaInput {
@@ -63,6 +73,43 @@ export class StaffCommands {
     });
   }
 
+  /**
+   * A staff reply as an approved WhatsApp template (what may reach a guest outside the 24-hour
+   * window). The parameters fill the body's {{1}}…{{n}}: their count must match. The message is
+   * stored as text (the rendered body, what staff and the dashboard read) with the template
+   * attached, and the send job sends Meta's template payload.
+   */
+  async sendTemplate(user: User, input: TemplateSendInput): Promise<MessageView> {
+    await authoriseStaff(this.deps.facts, user, input.conversation_id);
+    const t = await findTemplate(this.deps.sql, user.hotel_id, input.template_id);
+    if (!t) throw new NotFoundError('Template not found');
+    if (t.status !== 'APPROVED') throw ValidationError.of({ template_id: `template "${t.name}" is ${t.status}; only APPROVED templates can be sent` });
+    const params = input.parameters ?? [];
+    if (params.length !== t.param_count) {
+      throw ValidationError.of({ parameters: `template "${t.name}" takes ${t.param_count} parameter(s) ({{1}}…), got ${params.length}` });
+    }
+    // Meta refuses text parameters with new lines, tabs or more than four spaces in a row.
+    const bad = params.findIndex((p) => p.trim() === '' || /[\n\t]| {5,}/.test(p));
+    if (bad >= 0) throw ValidationError.of({ [`parameters[${bad}]`]: 'must be non-empty, without new lines, tabs or more than four spaces in a row' });
+    const s = await askConversation<ConversationState>(this.deps, input.conversation_id, (reply) => ({ t: 'view', user, reply }));
+    if (s.conversation_type !== 'service') throw ValidationError.of({ conversation_id: 'templates are sent in service conversations only' });
+    if (!(await templateFitsConversation(this.deps.sql, t.id, s.id))) {
+      throw ValidationError.of({ template_id: 'belongs to another WhatsApp Business Account than the number this guest writes to' });
+    }
+    if (!(await this.sendsWhatsapp(s.hotel_id))) throw new UnavailableError('WhatsApp sending is not configured for this hotel; the template was not sent');
+    return this.append(input.conversation_id, {
+      sender: { kind: 'staff', user },
+      messageType: 'text',
+      content: renderPlaceholders(t.body_text, params).trim() || `[template ${t.name}]`,
+      template: { template_id: t.id, name: t.name, language: t.language, parameters: params },
+    });
+  }
+
+  private async sendsWhatsapp(hotelId: string): Promise<boolean> {
+    if (this.deps.whatsappEnabled) return true;
+    return this.deps.hotelSendsWhatsapp ? this.deps.hotelSendsWhatsapp(hotelId) : false;
+  }
+
   private async append(conversationId: number, input: AppendInput): Promise<MessageView> {
     const outcome = await askConversation<AppendOutcome>(this.deps, conversationId, (reply) => ({ t: 'append', input, reply }));
     if (outcome.status !== 'ok') throw new ConflictError('This conversation is closed');
@@ -97,7 +144,7 @@ export class StaffCommands {
     await authoriseStaff(this.deps.facts, user, conversationId);
     const s = await askConversation<ConversationState>(this.deps, conversationId, (reply) => ({ t: 'view', user, reply }));
     if (s.conversation_type !== 'service') throw new ValidationError('WhatsApp button messages are only supported for service conversations');
-    if (!this.deps.whatsappEnabled) throw new UnavailableError('WhatsApp sending is not configured on this server; the reopen button was not sent');
+    if (!(await this.sendsWhatsapp(s.hotel_id))) throw new UnavailableError('WhatsApp sending is not configured on this server; the reopen button was not sent');
     await this.deps.enqueueOutbound({
       action: 'reopen_button',
       conversation_id: s.id,

@@ -97,6 +97,11 @@ async function dispatch(ws: WebSocket<StaffSocketState>, frame: InboundFrame, de
       send(ack('resumed', frame.conversation_id, { since_seq: frame.since_seq, last_seq: r.lastSeq, count: r.messages.length }));
       return;
     }
+    case 'send_template': {
+      const m = await staff.sendTemplate(s.user, frame);
+      send(ack('received', frame.conversation_id, { message_id: m.id, seq: m.seq, message_type: m.message_type, template_id: frame.template_id, timestamp: new Date(m.created_at).toISOString() }));
+      return;
+    }
     case 'ping':
       send({ type: 'pong', timestamp: new Date().toISOString() });
       return;
