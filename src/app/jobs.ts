@@ -6,6 +6,9 @@ import { inboundWebhookHandler } from '../jobs/handlers/inbound-webhook.js';
 import { pingHandler } from '../jobs/handlers/ping.js';
 import { replyHandoffHandler } from '../jobs/handlers/reply-handoff.js';
 import { whatsappSendHandler } from '../jobs/handlers/whatsapp-send.js';
+import { whatsappInboundHandler, whatsappStatusHandler } from '../jobs/handlers/whatsapp-inbound.js';
+import type { WaInboundJob, WaStatusJob, WhatsAppInbound } from '../chat/whatsapp/inbound.js';
+import { channelSender, graphApiUrl } from './whatsapp.js';
 import { JetStreamReplySink, MemoryReplySink, type ReplySink } from '../jobs/reply-sink.js';
 import type { MediaSigner } from '../media/signer.js';
 import type { MediaService } from '../media/service.js';
@@ -20,6 +23,7 @@ export interface JobParts {
   sql: Sql;
   bus: Bus;
   chat: { guestMessages: GuestMessages; system: Pick<SystemCommands, 'deliveryStatus'> };
+  whatsappInbound: WhatsAppInbound;
   media: MediaService;
   signer: MediaSigner;
   log: Logger;
@@ -32,11 +36,21 @@ export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void>
   bus.queue.work('reply.handoff', replyHandoffHandler({ sql: p.sql, sink, signer: p.signer }), { concurrency: 8 });
   bus.queue.work('media.ingest', mediaIngestHandler(p.media), { concurrency: 4 });
   bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 64 });
+  bus.queue.work<WaInboundJob>('whatsapp.inbound', whatsappInboundHandler(p.whatsappInbound), { concurrency: 64 });
+  bus.queue.work<WaStatusJob>('whatsapp.status', whatsappStatusHandler(p.whatsappInbound, p.log), { concurrency: 16 });
   if (config.whatsapp) {
     const provider = new GraphApiProvider({ apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token, phoneNumberId: config.whatsapp.phoneNumberId });
     bus.queue.work(
       'whatsapp.send',
-      whatsappSendHandler({ sql: p.sql, delivery: p.chat.system, provider, signer: p.signer, maxDeliveries: config.jobs.maxDeliveries, log: p.log }),
+      whatsappSendHandler({
+        sql: p.sql,
+        delivery: p.chat.system,
+        provider,
+        signer: p.signer,
+        maxDeliveries: config.jobs.maxDeliveries,
+        log: p.log,
+        channelProvider: channelSender(p.sql, graphApiUrl(config)),
+      }),
       { concurrency: 16 },
     );
   }

@@ -19,6 +19,10 @@ import { directoryRoutes } from '../transport/routes/directory.js';
 import { makeKit } from '../transport/routes/kit.js';
 import { opsRoutes } from '../transport/routes/ops.js';
 import { WebhookGuard } from '../transport/routes/webhook-signature.js';
+import { whatsappRoutes } from '../transport/routes/whatsapp.js';
+import { WhatsAppWebhook } from '../chat/whatsapp/webhook.js';
+import { verifyTokenKnown } from '../store/channels.js';
+import { channelMediaToken, graphApiUrl } from './whatsapp.js';
 import { mediaRoutes } from '../transport/routes/media.js';
 import { MediaService } from '../media/service.js';
 import { DiskStorage } from '../media/storage-disk.js';
@@ -100,6 +104,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       maxBytes: config.media.maxBytes,
       log,
       whatsapp: config.whatsapp ? { apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token } : null,
+      channelMedia: { apiUrl: graphApiUrl(config), token: channelMediaToken(db.sql) },
     });
 
     // Presence rows exist only once migrations ran (a fresh database has no presence table yet).
@@ -159,6 +164,18 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const kit = makeKit(directory.auth, config.http.publicUrl);
     const webhookGuard = new WebhookGuard(config.webhook);
     life.add('webhook guard', () => webhookGuard.stop());
+    const whatsapp = whatsappRoutes({
+      webhook: new WhatsAppWebhook({
+        channels: directory.whatsappChannels,
+        verifyTokenKnown: (token) => verifyTokenKnown(db.sql, token),
+        mode: config.webhook.mode,
+        queue: bus.queue,
+        inbound: chat.whatsappInbound,
+        log,
+      }),
+      badSignaturesPerMinute: config.webhook.badSignaturesPerMinute,
+    });
+    life.add('whatsapp webhook', () => whatsapp.stop());
     const routes = [
       ...opsRoutes({
         metrics,
@@ -172,10 +189,11 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...channelRoutes(directory.channels, kit),
       ...chatRoutes({ chat: chat.core, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
+      ...whatsapp.routes,
     ];
     server.mount(router, routes, sockets);
 
-    const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, media, signer, log });
+    const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, whatsappInbound: chat.whatsappInbound, media, signer, log });
     life.add('job workers', () => jobs.stop());
 
     if (config.cron.enabled) {

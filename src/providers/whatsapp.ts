@@ -3,7 +3,15 @@
 export type OutboundMessage =
   | { to: string; kind: 'text'; text: string }
   | { to: string; kind: 'media'; mediaType: 'image' | 'document' | 'video' | 'audio'; link: string; caption?: string; filename?: string }
-  | { to: string; kind: 'buttons'; text: string; buttons: Array<{ id: string; title: string }> };
+  | { to: string; kind: 'buttons'; text: string; buttons: Array<{ id: string; title: string }> }
+  | {
+      to: string;
+      kind: 'list';
+      text: string;
+      /** Label of the button that opens the list (≤ 20 characters). */
+      button: string;
+      sections: Array<{ title: string; rows: Array<{ id: string; title: string; description?: string }> }>;
+    };
 
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
@@ -45,6 +53,24 @@ function body(msg: OutboundMessage): Record<string, unknown> {
           action: { buttons: msg.buttons.slice(0, 3).map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title.slice(0, 20) } })) },
         },
       };
+    case 'list': {
+      // Meta's limits: 10 rows in all, row title ≤ 24, description ≤ 72, section title ≤ 24.
+      let left = 10;
+      const sections = msg.sections.map((s) => {
+        const rows = s.rows.slice(0, Math.max(0, left)).map((r) => ({
+          id: r.id.slice(0, 200),
+          title: r.title.slice(0, 24),
+          ...(r.description ? { description: r.description.slice(0, 72) } : {}),
+        }));
+        left -= rows.length;
+        return { title: s.title.slice(0, 24), rows };
+      });
+      return {
+        ...base,
+        type: 'interactive',
+        interactive: { type: 'list', body: { text: msg.text.slice(0, 1024) }, action: { button: msg.button.slice(0, 20), sections: sections.filter((s) => s.rows.length) } },
+      };
+    }
   }
 }
 

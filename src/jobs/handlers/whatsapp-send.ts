@@ -18,9 +18,28 @@ export interface WhatsAppSendDeps {
   signer: MediaSigner;
   maxDeliveries: number;
   log: Logger;
+  /** The sender of one WhatsApp Cloud API channel (its number and token), when it has one. */
+  channelProvider?: (channelId: number) => Promise<WhatsAppProvider | undefined>;
 }
 
-type Payload = { message_id?: number; action?: string; to?: string; department?: string; conversation_id?: number };
+type Payload = {
+  message_id?: number;
+  action?: string;
+  to?: string;
+  department?: string;
+  conversation_id?: number;
+  channel_id?: number;
+  departments?: unknown;
+};
+
+/** Descriptions of the department menu's rows (the original system's wording). */
+const DEPARTMENT_DESCRIPTIONS: Record<string, string> = {
+  Reception: 'Front desk and guest services',
+  Housekeeping: 'Room cleaning and maintenance',
+  'Room Service': 'In-room dining and amenities',
+  Restaurant: 'Dining reservations and inquiries',
+  Management: 'Speak with hotel management',
+};
 
 export function whatsappSendHandler(deps: WhatsAppSendDeps) {
   return async (job: Job<Payload>): Promise<void> => {
@@ -32,6 +51,20 @@ export function whatsappSendHandler(deps: WhatsAppSendDeps) {
         kind: 'buttons',
         text: `There is an update to your ${p.department ?? ''} conversation, do you want to continue?`.replace('  ', ' '),
         buttons: [{ id: `accept_reopen_conversation_conv#${p.conversation_id}`, title: 'Continue' }],
+      });
+      return;
+    }
+    if (p.action === 'department_menu') {
+      const departments = Array.isArray(p.departments) ? p.departments.filter((d): d is string => typeof d === 'string').slice(0, 10) : [];
+      if (typeof p.to !== 'string' || departments.length === 0) throw new PermanentJobError('department_menu without a recipient or departments');
+      // From the number the guest wrote to, when that channel can send; else the configured sender.
+      const provider = (typeof p.channel_id === 'number' ? await deps.channelProvider?.(p.channel_id) : undefined) ?? deps.provider;
+      await send({ ...deps, provider }, job, {
+        to: p.to,
+        kind: 'list',
+        text: 'Welcome! Which department would you like to talk to?',
+        button: 'Departments',
+        sections: [{ title: 'Departments', rows: departments.map((d) => ({ id: `dept:${d}`, title: d, description: DEPARTMENT_DESCRIPTIONS[d] })) }],
       });
       return;
     }
