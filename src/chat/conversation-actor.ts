@@ -158,7 +158,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
         return;
       case 'delivery': {
         const moved = await this.deps.store.setDeliveryStatus(s.id, cmd.messageId, cmd.status, cmd.error, cmd.providerMessageId);
-        if (moved) this.deps.events.messageStatus(s, cmd.messageId, cmd.status);
+        if (moved) this.deps.events.messageStatus(s, cmd.messageId, cmd.status, cmd.error);
         cmd.reply.resolve(moved);
         return;
       }

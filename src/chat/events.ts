@@ -102,10 +102,11 @@ export class ChatEvents {
   }
 
   /** Outbound delivery progress of a staff reply (sent, delivered, read, failed). */
-  messageStatus(conv: Conv, messageId: number, status: string): void {
+  messageStatus(conv: Conv, messageId: number, status: string, error?: string | null): void {
     this.send([subjects.department(conv.hotel_id, conv.department), subjects.conversation(conv.hotel_id, conv.id)], { k: 'e', lo: 1 }, {
       type: 'message_status',
-      data: { conversation_id: conv.id, message_id: messageId, status, is_read: status === 'read', timestamp: new Date().toISOString() },
+      // A failure says why (WhatsApp's error code and title), so staff know what to do next.
+      data: { conversation_id: conv.id, message_id: messageId, status, is_read: status === 'read', timestamp: new Date().toISOString(), ...(error ? { error } : {}) },
     });
   }
 

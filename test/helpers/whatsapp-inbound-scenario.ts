@@ -234,7 +234,8 @@ export async function whatsappInboundScenario(t: Test, mode: 'sync' | 'queued'):
     const id3 = (await sql<{ provider_message_id: string }[]>`select provider_message_id from messages where id = ${ack3.message_id}`)[0]!.provider_message_id;
     const failed = await postDelivery(app.base, delivery([[{ phoneNumberId: PA, statuses: [status(id3, 'failed', digits(g1), [{ code: 131026, title: 'Message Undeliverable' }])] }]]), SA);
     t.equal(failed.status, 200);
-    await rec.next((f) => f.type === 'message_status' && f.data.message_id === ack3.message_id && f.data.status === 'failed', 20_000);
+    const failedFrame = await rec.next((f) => f.type === 'message_status' && f.data.message_id === ack3.message_id && f.data.status === 'failed', 20_000);
+    t.match(failedFrame.data.error, /^131026: Message Undeliverable/, 'staff see why it failed');
     const [f3] = await sql<{ delivery_error: string }[]>`select delivery_error from messages where id = ${ack3.message_id}`;
     t.match(f3!.delivery_error, /131026: Message Undeliverable/, 'Meta\'s code and title are kept');
     const [r2] = await sql<{ delivery_status: string }[]>`select delivery_status from messages where id = ${ack2.message_id}`;
