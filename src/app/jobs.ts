@@ -7,7 +7,7 @@ import { pingHandler } from '../jobs/handlers/ping.js';
 import { replyHandoffHandler } from '../jobs/handlers/reply-handoff.js';
 import { whatsappSendHandler } from '../jobs/handlers/whatsapp-send.js';
 import { whatsappInboundHandler, whatsappStatusHandler } from '../jobs/handlers/whatsapp-inbound.js';
-import type { WaInboundJob, WaStatusJob, WhatsAppInbound } from '../chat/whatsapp/inbound.js';
+import type { WaBatchJob, WaStatusJob, WhatsAppInbound } from '../chat/whatsapp/inbound.js';
 import { channelSender, graphApiUrl } from './whatsapp.js';
 import { JetStreamReplySink, MemoryReplySink, type ReplySink } from '../jobs/reply-sink.js';
 import type { MediaSigner } from '../media/signer.js';
@@ -36,7 +36,7 @@ export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void>
   bus.queue.work('reply.handoff', replyHandoffHandler({ sql: p.sql, sink, signer: p.signer }), { concurrency: 8 });
   bus.queue.work('media.ingest', mediaIngestHandler(p.media), { concurrency: 4 });
   bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 64 });
-  bus.queue.work<WaInboundJob>('whatsapp.inbound', whatsappInboundHandler(p.whatsappInbound), { concurrency: 64 });
+  bus.queue.work<WaBatchJob>('whatsapp.inbound', whatsappInboundHandler(p.whatsappInbound, bus.queue), { concurrency: 64 });
   bus.queue.work<WaStatusJob>('whatsapp.status', whatsappStatusHandler(p.whatsappInbound, p.log), { concurrency: 16 });
   if (config.whatsapp) {
     const provider = new GraphApiProvider({ apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token, phoneNumberId: config.whatsapp.phoneNumberId });

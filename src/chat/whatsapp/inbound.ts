@@ -7,7 +7,7 @@
 // moves a message forward. Messages of one guest are processed in order (the job key is the
 // guest's number; the in-process webhook runs one guest's messages one after another).
 import { DEPARTMENTS, canonicalDepartments, type Department } from '../../core/departments.js';
-import { NotFoundError, UnavailableError, ValidationError } from '../../core/errors.js';
+import { NotFoundError, UnavailableError, ValidationError, isAppError } from '../../core/errors.js';
 import { normalizePhone } from '../../directory/phone.js';
 import type { Logger } from '../../obs/log.js';
 import type { Sql } from '../../store/db.js';
@@ -21,11 +21,22 @@ import { truncateCodePoints } from '../../core/text.js';
 import type { WaInbound, WaStatusUpdate } from './map.js';
 import { menuDepartments, routeInbound, type WaRoute } from './route.js';
 
-/** Payload of a whatsapp.inbound job. */
+/** One guest message placed on its channel. */
 export interface WaInboundJob {
   channel_id: number;
   hotel_id: string;
   item: WaInbound;
+}
+
+/**
+ * Payload of a whatsapp.inbound job: the messages and statuses of one change of a delivery (one
+ * business number), in Meta's order. One publish makes a whole change durable.
+ */
+export interface WaBatchJob {
+  channel_id: number;
+  hotel_id: string;
+  messages: WaInbound[];
+  statuses: WaStatusUpdate[];
 }
 
 /** Payload of a whatsapp.status job. */
@@ -72,6 +83,44 @@ export class WhatsAppInbound {
   private menus = new Lru<string, { departments: string[]; at: number }>(10_000);
 
   constructor(private readonly deps: WhatsAppInboundDeps) {}
+
+  /**
+   * A change: each guest's messages in order, guests in parallel, then the statuses. A message
+   * that can never be stored (4xx) is logged and passed over, or the change would be retried for
+   * days; anything else throws (the whole change is retried: stored messages are found claimed).
+   * Returns the statuses whose message is not known (yet): the caller retries those apart.
+   */
+  async batch(job: WaBatchJob): Promise<{ unknown: WaStatusUpdate[] }> {
+    const byGuest = new Map<string, WaInbound[]>();
+    for (const m of job.messages) {
+      const list = byGuest.get(m.from);
+      if (list) list.push(m);
+      else byGuest.set(m.from, [m]);
+    }
+    const place = { channel_id: job.channel_id, hotel_id: job.hotel_id };
+    await Promise.all(
+      [...byGuest.values()].map(async (list) => {
+        for (const item of list) await this.settle(() => this.message({ ...place, item }), item.wamid);
+      }),
+    );
+    const unknown: WaStatusUpdate[] = [];
+    await Promise.all(
+      job.statuses.map(async (update) => {
+        if ((await this.settle(() => this.status({ ...place, update }), update.wamid)) === 'unknown') unknown.push(update);
+      }),
+    );
+    return { unknown };
+  }
+
+  private async settle<T>(run: () => Promise<T>, wamid: string): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isAppError(err) || err.status >= 500) throw err;
+      this.deps.log.warn({ wamid, err: err.message }, 'WhatsApp message could not be stored');
+      return undefined;
+    }
+  }
 
   async message(job: WaInboundJob): Promise<InboundOutcome> {
     const { item } = job;

@@ -6,18 +6,19 @@
 // it. A number no active channel has, or one registered under another app's secret, is refused:
 // that change is skipped (nothing stored) and logged once per number per LOG_REFUSED_MS.
 //
-// Durable before the answer: queued mode publishes one job per message (id = wamid, key = the
-// guest's number, so one guest's messages stay in order) and per status to JetStream and answers
-// after the publish acks; in-process mode stores everything and answers after commit.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Durable before the answer: queued mode publishes one whatsapp.inbound job per change (up to
+// BATCH_MAX messages each, keyed by the business number so that its changes run in order) to
+// JetStream and answers after the publish acks; in-process mode stores everything and answers
+// after commit. Either way a change is processed the same way (WhatsAppInbound.batch).
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { isAppError, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../obs/log.js';
 import { WaChangeValue, type WaEnvelope } from '../../protocol/whatsapp.js';
 import { problems } from '../../protocol/validate.js';
 import { Lru } from '../../util/lru.js';
-import type { WaInboundJob, WaStatusJob, WhatsAppInbound } from './inbound.js';
-import { mapChange } from './map.js';
+import type { WaBatchJob, WhatsAppInbound } from './inbound.js';
+import { mapChange, type WaStatusUpdate } from './map.js';
 
 export interface WaChannelRoute {
   channel_id: number;
@@ -60,7 +61,9 @@ export class WhatsAppChannels {
   }
 }
 
-export const WA_EVENT_JOB = { message: 'whatsapp.inbound', status: 'whatsapp.status' } as const;
+export const WA_EVENT_JOB = { batch: 'whatsapp.inbound', status: 'whatsapp.status' } as const;
+/** Messages per job: a change of up to 1,000 is split so that no job nears NATS's payload limit. */
+const BATCH_MAX = 100;
 
 export interface WhatsAppWebhookDeps {
   channels: Pick<WhatsAppChannels, 'snapshot'>;
@@ -68,7 +71,7 @@ export interface WhatsAppWebhookDeps {
   mode: 'sync' | 'queued';
   /** The job queue's enqueue (durable once it resolves; a repeated id is stored once). */
   queue: { enqueue(kind: string, payload: unknown, opts: { id: string; key?: string }): Promise<unknown> };
-  inbound: Pick<WhatsAppInbound, 'message' | 'status'>;
+  inbound: Pick<WhatsAppInbound, 'batch'>;
   log: Logger;
 }
 
@@ -118,8 +121,10 @@ export class WhatsAppWebhook {
   /** Places every change on its channel and makes each message and status durable. */
   async accept(envelope: WaEnvelope, secret: string): Promise<AcceptResult> {
     const { byNumber } = await this.deps.channels.snapshot();
-    const messages: WaInboundJob[] = [];
-    const statuses: WaStatusJob[] = [];
+    const jobs: WaBatchJob[] = [];
+    const numbers: string[] = [];
+    let messages = 0;
+    let statuses = 0;
     let refused = 0;
     envelope.entry.forEach((entry, i) => {
       entry.changes.forEach((change, j) => {
@@ -137,13 +142,22 @@ export class WhatsAppWebhook {
           return;
         }
         const mapped = mapChange(value);
-        for (const item of mapped.messages) messages.push({ channel_id: channel.channel_id, hotel_id: channel.hotel_id, item });
-        for (const update of mapped.statuses) statuses.push({ channel_id: channel.channel_id, hotel_id: channel.hotel_id, update });
+        messages += mapped.messages.length;
+        statuses += mapped.statuses.length;
+        const place = { channel_id: channel.channel_id, hotel_id: channel.hotel_id };
+        for (let k = 0; k === 0 || k < mapped.messages.length; k += BATCH_MAX) {
+          const last = k + BATCH_MAX >= mapped.messages.length;
+          const job = { ...place, messages: mapped.messages.slice(k, k + BATCH_MAX), statuses: last ? mapped.statuses : [] };
+          if (job.messages.length || job.statuses.length) {
+            jobs.push(job);
+            numbers.push(number);
+          }
+        }
       });
     });
-    if (this.deps.mode === 'queued') await this.enqueue(messages, statuses);
-    else await this.process(messages, statuses);
-    return { messages: messages.length, statuses: statuses.length, refused };
+    if (this.deps.mode === 'queued') await this.enqueue(jobs, numbers);
+    else await this.process(jobs, numbers);
+    return { messages, statuses, refused };
   }
 
   private logRefused(number: string, why: string): void {
@@ -153,37 +167,48 @@ export class WhatsAppWebhook {
     this.deps.log.warn({ phone_number_id: number, why }, 'WhatsApp delivery for a number this app does not own refused');
   }
 
-  private async enqueue(messages: WaInboundJob[], statuses: WaStatusJob[]): Promise<void> {
-    const q = this.deps.queue;
-    await Promise.all([
-      ...messages.map((m) => q.enqueue(WA_EVENT_JOB.message, m, { id: `wa:${m.item.wamid}`, key: m.item.from })),
-      ...statuses.map((s) => q.enqueue(WA_EVENT_JOB.status, s, { id: `was:${s.update.wamid}:${s.update.status}` })),
-    ]);
+  private async enqueue(jobs: WaBatchJob[], numbers: string[]): Promise<void> {
+    // Keyed by the business number: its changes run one at a time, in the order Meta sent them,
+    // so one guest's messages stay in order across deliveries; each change runs its guests in
+    // parallel. Published together, on one connection: the partition keeps this order.
+    await Promise.all(jobs.map((j, i) => this.deps.queue.enqueue(WA_EVENT_JOB.batch, j, { id: batchId(numbers[i]!, j), key: numbers[i]! })));
   }
 
-  /** In-process: each guest's messages in order, guests in parallel, then the statuses. */
-  private async process(messages: WaInboundJob[], statuses: WaStatusJob[]): Promise<void> {
-    const byGuest = new Map<string, WaInboundJob[]>();
-    for (const m of messages) {
-      const list = byGuest.get(m.item.from);
-      if (list) list.push(m);
-      else byGuest.set(m.item.from, [m]);
-    }
+  /**
+   * In-process: stored before the answer, in the queued mode's order (a number's changes one
+   * after another, numbers in parallel). Statuses not known yet are retried by a job.
+   */
+  private async process(jobs: WaBatchJob[], numbers: string[]): Promise<void> {
+    const byNumber = new Map<string, WaBatchJob[]>();
+    jobs.forEach((j, i) => {
+      const list = byNumber.get(numbers[i]!);
+      if (list) list.push(j);
+      else byNumber.set(numbers[i]!, [j]);
+    });
     await Promise.all(
-      [...byGuest.values()].map(async (list) => {
-        for (const m of list) await this.settle(() => this.deps.inbound.message(m), m.item.wamid);
+      [...byNumber.values()].map(async (list) => {
+        for (const j of list) {
+          const { unknown } = await this.deps.inbound.batch(j);
+          await retryStatuses(this.deps.queue, j, unknown);
+        }
       }),
     );
-    await Promise.all(statuses.map((s) => this.settle(() => this.deps.inbound.status(s), s.update.wamid)));
   }
+}
 
-  /** A message that can never be stored (4xx) is logged and passed over, or Meta would retry it for days. */
-  private async settle(run: () => Promise<unknown>, wamid: string): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
-      if (!isAppError(err) || err.status >= 500) throw err;
-      this.deps.log.warn({ wamid, err: err.message }, 'WhatsApp message could not be stored');
-    }
-  }
+/** A change's job id: a replay of the same change within the de-duplication window is stored once. */
+function batchId(number: string, j: WaBatchJob): string {
+  const h = createHash('sha256');
+  for (const m of j.messages) h.update(m.wamid).update('\n');
+  for (const s of j.statuses) h.update(`${s.wamid}:${s.status}`).update('\n');
+  return `wa:${number}:${h.digest('hex').slice(0, 32)}`;
+}
+
+/** Statuses whose message was not known: one whatsapp.status job each (it waits a few deliveries). */
+export async function retryStatuses(queue: WhatsAppWebhookDeps['queue'], place: { channel_id: number; hotel_id: string }, unknown: WaStatusUpdate[]): Promise<void> {
+  await Promise.all(
+    unknown.map((update) =>
+      queue.enqueue(WA_EVENT_JOB.status, { channel_id: place.channel_id, hotel_id: place.hotel_id, update }, { id: `was:${update.wamid}:${update.status}` }),
+    ),
+  );
 }

@@ -1,8 +1,10 @@
-// whatsapp.inbound and whatsapp.status (queued WhatsApp webhook): one guest message or one status
-// of a delivery Meta signed, placed on its channel when it was accepted. The command is idempotent
-// by wamid, so a redelivered job stores nothing twice.
-import type { WaInboundJob, WaStatusJob, WhatsAppInbound } from '../../chat/whatsapp/inbound.js';
-import { isAppError } from '../../core/errors.js';
+// whatsapp.inbound and whatsapp.status (queued WhatsApp webhook). whatsapp.inbound is one change
+// of a delivery Meta signed (its messages and statuses), placed on its channel when it was
+// accepted; jobs of one business number run in order. The command is idempotent by wamid, so a
+// redelivered job stores nothing twice. whatsapp.status retries a status whose message was not
+// known yet (it can overtake the send job's record of the wamid).
+import type { WaBatchJob, WaStatusJob, WhatsAppInbound } from '../../chat/whatsapp/inbound.js';
+import { retryStatuses, type WhatsAppWebhookDeps } from '../../chat/whatsapp/webhook.js';
 import type { Logger } from '../../obs/log.js';
 import { PermanentJobError, type Job } from '../queue.js';
 
@@ -13,15 +15,14 @@ function placed(p: { channel_id?: unknown; hotel_id?: unknown } | undefined): bo
   return typeof p?.channel_id === 'number' && typeof p.hotel_id === 'string';
 }
 
-export function whatsappInboundHandler(inbound: Pick<WhatsAppInbound, 'message'>) {
-  return async (job: Job<WaInboundJob>): Promise<void> => {
-    if (!placed(job.payload) || typeof job.payload.item?.wamid !== 'string') throw new PermanentJobError('whatsapp.inbound without its channel or message');
-    try {
-      await inbound.message(job.payload);
-    } catch (err) {
-      if (isAppError(err) && err.status >= 400 && err.status < 500) throw new PermanentJobError(`${err.status}: ${err.message}`);
-      throw err;
-    }
+export function whatsappInboundHandler(inbound: Pick<WhatsAppInbound, 'batch'>, queue: WhatsAppWebhookDeps['queue']) {
+  return async (job: Job<WaBatchJob>): Promise<void> => {
+    const p = job.payload;
+    if (!placed(p) || !Array.isArray(p.messages) || !Array.isArray(p.statuses)) throw new PermanentJobError('whatsapp.inbound without its channel or change');
+    // A message that can never be stored is logged and passed over inside batch(); what throws
+    // here (a dependency that did not answer) retries the change.
+    const { unknown } = await inbound.batch(p);
+    await retryStatuses(queue, p, unknown);
   };
 }
 
