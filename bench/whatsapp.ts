@@ -15,7 +15,8 @@ import { createEnv, seedWorld } from './lib/env.js';
 import { BENCH_DIR, installExitHandlers } from './lib/procs.js';
 import { log, sleep } from './lib/run.js';
 import { pickRuntime, startServer } from './lib/targets.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { summarizeProfile } from './lib/cpuprof.js';
 
 interface Opts {
   messages: number;
@@ -26,6 +27,7 @@ interface Opts {
   pg: string;
   nats: string;
   timeoutMin: number;
+  cpuProf: boolean;
 }
 
 function parse(argv: string[]): Opts {
@@ -38,6 +40,7 @@ function parse(argv: string[]): Opts {
     pg: process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     nats: process.env['BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222',
     timeoutMin: 10,
+    cpuProf: false,
   };
   const num: Record<string, keyof Opts> = { '--messages': 'messages', '--hotels': 'hotels', '--guests': 'guests', '--concurrency': 'concurrency', '--max-batch': 'maxBatch', '--timeout': 'timeoutMin' };
   for (let i = 0; i < argv.length; i++) {
@@ -45,6 +48,7 @@ function parse(argv: string[]): Opts {
     if (a in num) (o as unknown as Record<string, number>)[num[a]!] = Number(argv[++i]);
     else if (a === '--pg') o.pg = argv[++i]!;
     else if (a === '--nats') o.nats = argv[++i]!;
+    else if (a === '--cpu-prof') o.cpuProf = true;
     else throw new Error(`whatsapp bench: unknown option ${a}`);
   }
   for (const k of Object.values(num)) if (!(Number(o[k]) > 0)) throw new Error(`whatsapp bench: ${k} must be a positive number`);
@@ -82,7 +86,8 @@ export async function whatsappBench(argv: string[]): Promise<number> {
   for (const c of world.convs) guestsOf[c.hotel]!.push(c.number.replace(/\D/g, ''));
 
   const server = await startServer(env, {
-    nodes: 1, bus: 'nats', webhookMode: 'queued', poolMax: 20, runtime: pickRuntime('auto'), logDir, extraEnv: {}, nodeArgs: [],
+    nodes: 1, bus: 'nats', webhookMode: 'queued', poolMax: 20, runtime: pickRuntime('auto'), logDir, extraEnv: {},
+    nodeArgs: o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(outDir, 'profiles')] : [],
   });
   const node = server.nodes[0]!;
   const base = `http://${node.host}:${node.port}`;
@@ -201,6 +206,12 @@ export async function whatsappBench(argv: string[]): Promise<number> {
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
   writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(result, null, 2));
   process.stdout.write(`json: ${path.relative(process.cwd(), path.join(outDir, 'report.json'))}\n`);
+  if (o.cpuProf) {
+    for (const f of readdirSync(path.join(outDir, 'profiles')).filter((x) => x.endsWith('.cpuprofile'))) {
+      const p = summarizeProfile(path.join(outDir, 'profiles', f));
+      process.stdout.write(`server CPU profile: busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.totalMs / 1000).toFixed(1)} s\n${p.top.slice(0, 15).map(([n, ms]) => `  ${ms.toFixed(0).padStart(6)} ms  ${n}`).join('\n')}\n`);
+    }
+  }
   const ok = accepted === o.messages && rows === uniq && uniq === accepted && seen.size === accepted && frames === seen.size;
   return ok ? 0 : 1;
 }
