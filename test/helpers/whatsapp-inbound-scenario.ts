@@ -294,4 +294,33 @@ export async function whatsappInboundScenario(t: Test, mode: 'sync' | 'queued'):
     const rf = await rec.next((f) => f.type === 'message' && /^Reacted 👍/.test(f.data.content), 20_000);
     t.equal(rf.data.content, 'Reacted 👍 to “On their way!”');
   });
+
+  t.test('signed but malformed deliveries are 400s naming the field; odd messages are notes, not refusals', async (t) => {
+    const notJson = await postDelivery(app.base, '{"object":', SA);
+    t.equal(notJson.status, 400);
+    const noNumber = await postDelivery(app.base, { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { metadata: {} } }] }] }, SA);
+    t.equal(noNumber.status, 400);
+    t.match(JSON.stringify(noNumber.body), /entry\.0\.changes\.0\.value\.metadata\.phone_number_id/);
+    const badEntry = await postDelivery(app.base, { object: 'whatsapp_business_account', entry: 'all of them' }, SA);
+    t.equal(badEntry.status, 400);
+    t.match(JSON.stringify(badEntry.body), /entry/);
+    const other = await postDelivery(app.base, { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'account_update', value: { anything: true } }] }] }, SA);
+    t.equal(other.status, 200, 'fields other than messages are skipped');
+    const odd = { from: digits(g1), id: wamid(), timestamp: '1730000000', type: 'text', text: { body: 42 } };
+    const r = await postDelivery(app.base, delivery([[{ phoneNumberId: PA, messages: [odd] }]]), SA);
+    t.equal(r.status, 200);
+    const note = await rec.next((f) => f.type === 'message' && f.data.message_type === 'system' && /text message that could not be read/.test(f.data.content), 20_000);
+    t.equal(note.data.conversation_id, conv1);
+  });
+
+  t.test('a channel change applies at once: a deactivated number is refused, and accepted again when reactivated', async (t) => {
+    const bAdmin = client(app.base, tok(b, 'b_admin'));
+    t.equal((await bAdmin.patch(`/api/channels/${cb.body.id}/`, { is_active: false })).status, 200);
+    const m = text(digits(gb), 'while the channel is off');
+    t.equal((await postDelivery(app.base, delivery([[{ phoneNumberId: PB, messages: [m] }]]), SB)).status, 401, 'its app secret is no longer active');
+    t.notOk(await stored(m.id));
+    t.equal((await bAdmin.patch(`/api/channels/${cb.body.id}/`, { is_active: true })).status, 200);
+    t.equal((await postDelivery(app.base, delivery([[{ phoneNumberId: PB, messages: [m] }]]), SB)).status, 200, 'Meta\'s retry is stored');
+    await bRec.next((f) => f.type === 'message' && f.data.content === 'while the channel is off', 20_000);
+  });
 }

@@ -130,8 +130,9 @@ export class WhatsAppWebhook {
       entry.changes.forEach((change, j) => {
         if (change.field !== 'messages') return;
         if (!checkValue.Check(change.value)) {
-          const bad = problems(WaChangeValue, change.value, `entry.${i}.changes.${j}.value`);
-          throw ValidationError.of(bad);
+          const at = `entry.${i}.changes.${j}.value`;
+          const bad = problems(WaChangeValue, change.value, at);
+          throw ValidationError.of(Object.fromEntries(Object.entries(bad).map(([k, v]) => [k === at ? k : `${at}.${k}`, v])));
         }
         const value = change.value as WaChangeValue;
         const number = value.metadata.phone_number_id;
