@@ -323,4 +323,19 @@ export async function whatsappInboundScenario(t: Test, mode: 'sync' | 'queued'):
     t.equal((await postDelivery(app.base, delivery([[{ phoneNumberId: PB, messages: [m] }]]), SB)).status, 200, 'Meta\'s retry is stored');
     await bRec.next((f) => f.type === 'message' && f.data.content === 'while the channel is off', 20_000);
   });
+
+  t.test('messages held for the menu go to a conversation staff opened meanwhile, first', async (t) => {
+    const first = text(digits(g4), 'Is the pool open?');
+    t.equal((await postDelivery(app.base, delivery([[{ phoneNumberId: PA, messages: [first] }]]), SA)).status, 200);
+    await until(async () => (await sql`select 1 from whatsapp_held_messages where wamid = ${first.id}`).length === 1, 'the held message', 20_000);
+    const opened = await admin.post('/api/chat/conversations/create/', { guest_whatsapp_number: g4, department_type: 'Reception' });
+    t.equal(opened.status, 201);
+    t.equal((await postDelivery(app.base, delivery([[{ phoneNumberId: PA, messages: [text(digits(g4), 'Hello again')] }]]), SA)).status, 200);
+    const h1 = await rec.next((f) => f.type === 'message' && f.data.content === 'Is the pool open?', 20_000);
+    const h2 = await rec.next((f) => f.type === 'message' && f.data.content === 'Hello again', 20_000);
+    t.equal(h1.data.conversation_id, opened.body.conversation_id);
+    t.equal(h2.data.conversation_id, opened.body.conversation_id);
+    t.ok(h1.data.seq < h2.data.seq, 'the held message comes first');
+    t.equal((await sql`select 1 from whatsapp_held_messages where guest_id = ${a.guests[g4]!.id}`).length, 0);
+  });
 }

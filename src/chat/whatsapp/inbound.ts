@@ -128,10 +128,14 @@ export class WhatsAppInbound {
     if (!number) throw ValidationError.of({ from: 'is not a valid WhatsApp number' });
     const guest = await this.guest(job.hotel_id, number, item.name);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const route = routeInbound(guest.status, item.department, await this.activeConversation(guest));
+      const active = await this.activeConversation(guest);
+      const route = routeInbound(guest.status, item.department, active?.id);
       if (route.to === 'hold') return this.hold(job, guest, number);
       try {
-        if (route.to === 'department' && route.releaseHeld) await this.release(job, guest, number, route.department);
+        if (route.to === 'department' && route.releaseHeld) await this.release(job, guest, number, { department: route.department });
+        // A conversation staff opened while the guest's messages were held: they go there first.
+        // Looked for only when the active conversation was read from the database (once per TTL).
+        if (route.to === 'conversation' && active?.fresh) await this.release(job, guest, number, { conversationId: route.conversationId });
         const r = await this.deps.guestMessages.receive(await this.input(job, item, number, route));
         if (r.conversation_type === 'service') this.active.set(guest.guest_id, { id: r.conversation_id, at: Date.now() });
         await this.recordChannel(r.conversation_id, job.channel_id);
@@ -168,14 +172,18 @@ export class WhatsAppInbound {
     return created;
   }
 
-  private async activeConversation(guest: GuestContext): Promise<number | undefined> {
+  /** The guest's active service conversation; `fresh` when it was just read from the database. */
+  private async activeConversation(guest: GuestContext): Promise<{ id: number; fresh: boolean } | undefined> {
     if (guest.status !== 'checked_in') return undefined;
     const hit = this.active.get(guest.guest_id);
-    if (hit && Date.now() - hit.at < ACTIVE_TTL_MS) return hit.id;
+    if (hit && Date.now() - hit.at < ACTIVE_TTL_MS) return { id: hit.id, fresh: false };
     const id = await wa.activeServiceConversation(this.deps.sql, guest.guest_id, guest.hotel_id);
-    if (id === undefined) this.active.delete(guest.guest_id);
-    else this.active.set(guest.guest_id, { id, at: Date.now() });
-    return id;
+    if (id === undefined) {
+      this.active.delete(guest.guest_id);
+      return undefined;
+    }
+    this.active.set(guest.guest_id, { id, at: Date.now() });
+    return { id, fresh: true };
   }
 
   private async input(job: WaInboundJob, item: WaInbound, number: string, route: Exclude<WaRoute, { to: 'hold' }>): Promise<GuestMessageInput> {
@@ -212,7 +220,7 @@ export class WhatsAppInbound {
     if (!h.inserted) return 'duplicate';
     if (h.total + 1 >= HOLD_MAX) {
       // A guest who never chooses: what they wrote reaches the front desk instead of waiting.
-      await this.release(job, guest, number, 'Reception');
+      await this.release(job, guest, number, { department: 'Reception' });
       return 'stored';
     }
     if (h.recent === 0) {
@@ -222,12 +230,20 @@ export class WhatsAppInbound {
     return 'held';
   }
 
-  /** Stores the guest's held messages, oldest first, in the department they chose. */
-  private async release(job: WaInboundJob, guest: GuestContext, number: string, department: Department): Promise<void> {
+  /** Stores the guest's held messages, oldest first, in the department they chose (or a conversation). */
+  private async release(
+    job: WaInboundJob,
+    guest: GuestContext,
+    number: string,
+    to: { department: Department } | { conversationId: number },
+  ): Promise<void> {
     const held = await wa.heldMessages(this.deps.sql, guest.guest_id, guest.hotel_id);
+    if (held.length === 0) return;
+    const route: Exclude<WaRoute, { to: 'hold' }> =
+      'department' in to ? { to: 'department', department: to.department, releaseHeld: false } : { to: 'conversation', conversationId: to.conversationId };
     for (const h of held) {
       const heldJob = { channel_id: h.channel_id ?? job.channel_id, hotel_id: job.hotel_id, item: h.item as WaInbound };
-      await this.deps.guestMessages.receive(await this.input(heldJob, heldJob.item, number, { to: 'department', department, releaseHeld: false }));
+      await this.deps.guestMessages.receive(await this.input(heldJob, heldJob.item, number, route));
     }
     await wa.dropHeld(this.deps.sql, held.map((h) => h.wamid));
   }
