@@ -338,4 +338,13 @@ export async function whatsappInboundScenario(t: Test, mode: 'sync' | 'queued'):
     t.ok(h1.data.seq < h2.data.seq, 'the held message comes first');
     t.equal((await sql`select 1 from whatsapp_held_messages where guest_id = ${a.guests[g4]!.id}`).length, 0);
   });
+
+  t.test('a change of long messages is split into jobs that stay in order', async (t) => {
+    const long = [1, 2, 3].map((k) => text(digits(g1), `${k}:${'é'.repeat(60_000)}`));
+    t.equal((await postDelivery(app.base, delivery([[{ phoneNumberId: PA, messages: long }]]), SA)).status, 200);
+    await until(async () => (await sql`select 1 from messages where provider_message_id = ${long[2]!.id}`).length === 1, 'the long messages', 20_000);
+    const rows = await sql<{ provider_message_id: string }[]>`
+      select provider_message_id from messages where provider_message_id = any(${long.map((m) => m.id)}::text[]) order by seq`;
+    t.same(rows.map((r) => r.provider_message_id), long.map((m) => m.id));
+  });
 }

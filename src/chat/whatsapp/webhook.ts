@@ -18,7 +18,7 @@ import { WaChangeValue, type WaEnvelope } from '../../protocol/whatsapp.js';
 import { problems } from '../../protocol/validate.js';
 import { Lru } from '../../util/lru.js';
 import type { WaBatchJob, WhatsAppInbound } from './inbound.js';
-import { mapChange, type WaStatusUpdate } from './map.js';
+import { mapChange, type WaInbound, type WaStatusUpdate } from './map.js';
 
 export interface WaChannelRoute {
   channel_id: number;
@@ -62,8 +62,9 @@ export class WhatsAppChannels {
 }
 
 export const WA_EVENT_JOB = { batch: 'whatsapp.inbound', status: 'whatsapp.status' } as const;
-/** Messages per job: a change of up to 1,000 is split so that no job nears NATS's payload limit. */
+/** Messages and text per job: a change of up to 1,000 is split so that no job nears NATS's 1 MB payload limit. */
 const BATCH_MAX = 100;
+const BATCH_CHARS = 128 * 1024;
 
 export interface WhatsAppWebhookDeps {
   channels: Pick<WhatsAppChannels, 'snapshot'>;
@@ -146,14 +147,14 @@ export class WhatsAppWebhook {
         messages += mapped.messages.length;
         statuses += mapped.statuses.length;
         const place = { channel_id: channel.channel_id, hotel_id: channel.hotel_id };
-        for (let k = 0; k === 0 || k < mapped.messages.length; k += BATCH_MAX) {
-          const last = k + BATCH_MAX >= mapped.messages.length;
-          const job = { ...place, messages: mapped.messages.slice(k, k + BATCH_MAX), statuses: last ? mapped.statuses : [] };
+        const chunks = chunkMessages(mapped.messages);
+        chunks.forEach((chunk, k) => {
+          const job = { ...place, messages: chunk, statuses: k === chunks.length - 1 ? mapped.statuses : [] };
           if (job.messages.length || job.statuses.length) {
             jobs.push(job);
             numbers.push(number);
           }
-        }
+        });
       });
     });
     if (this.deps.mode === 'queued') await this.enqueue(jobs, numbers);
@@ -195,6 +196,24 @@ export class WhatsAppWebhook {
       }),
     );
   }
+}
+
+/** A change's messages in jobs of at most BATCH_MAX messages and about BATCH_CHARS of text (in order; at least one, maybe empty). */
+function chunkMessages(messages: WaInbound[]): WaInbound[][] {
+  const chunks: WaInbound[][] = [[]];
+  let chars = 0;
+  for (const m of messages) {
+    const size = m.content.length + 512;
+    const current = chunks[chunks.length - 1]!;
+    if (current.length > 0 && (current.length >= BATCH_MAX || chars + size > BATCH_CHARS)) {
+      chunks.push([m]);
+      chars = size;
+    } else {
+      current.push(m);
+      chars += size;
+    }
+  }
+  return chunks;
 }
 
 /** A change's job id: a replay of the same change within the de-duplication window is stored once. */
