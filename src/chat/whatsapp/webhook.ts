@@ -172,8 +172,13 @@ export class WhatsAppWebhook {
   private async enqueue(jobs: WaBatchJob[], numbers: string[]): Promise<void> {
     // Keyed by the business number: its changes run one at a time, in the order Meta sent them,
     // so one guest's messages stay in order across deliveries; each change runs its guests in
-    // parallel. Published together, on one connection: the partition keeps this order.
-    await Promise.all(jobs.map((j, i) => this.deps.queue.enqueue(WA_EVENT_JOB.batch, j, { id: batchId(numbers[i]!, j), key: numbers[i]! })));
+    // parallel. A number's jobs are published one after another (the partition keeps that order);
+    // numbers in parallel.
+    await Promise.all(
+      [...groupByNumber(jobs, numbers)].map(async ([number, list]) => {
+        for (const j of list) await this.deps.queue.enqueue(WA_EVENT_JOB.batch, j, { id: batchId(number, j), key: number });
+      }),
+    );
   }
 
   /**
@@ -181,14 +186,8 @@ export class WhatsAppWebhook {
    * after another, numbers in parallel). Statuses not known yet are retried by a job.
    */
   private async process(jobs: WaBatchJob[], numbers: string[]): Promise<void> {
-    const byNumber = new Map<string, WaBatchJob[]>();
-    jobs.forEach((j, i) => {
-      const list = byNumber.get(numbers[i]!);
-      if (list) list.push(j);
-      else byNumber.set(numbers[i]!, [j]);
-    });
     await Promise.all(
-      [...byNumber.values()].map(async (list) => {
+      [...groupByNumber(jobs, numbers).values()].map(async (list) => {
         for (const j of list) {
           const { unknown } = await this.deps.inbound.batch(j);
           await retryStatuses(this.deps.queue, j, unknown);
@@ -196,6 +195,16 @@ export class WhatsAppWebhook {
       }),
     );
   }
+}
+
+function groupByNumber(jobs: WaBatchJob[], numbers: string[]): Map<string, WaBatchJob[]> {
+  const byNumber = new Map<string, WaBatchJob[]>();
+  jobs.forEach((j, i) => {
+    const list = byNumber.get(numbers[i]!);
+    if (list) list.push(j);
+    else byNumber.set(numbers[i]!, [j]);
+  });
+  return byNumber;
 }
 
 /** A change's messages in jobs of at most BATCH_MAX messages and about BATCH_CHARS of text (in order; at least one, maybe empty). */
