@@ -58,8 +58,9 @@ export const WaEnvelope = Type.Object({
       changes: Type.Array(
         Type.Object({
           field: Str(64, 1),
-          // Only `messages` changes carry this shape; other fields (account updates) are skipped unread.
-          value: Type.Unknown(),
+          // Only `messages` changes are read (WaChangeValue); other fields (account updates) are
+          // skipped. An object of known shape (not Unknown): error reports stay bounded in depth.
+          value: Type.Object({}),
         }),
         { maxItems: 100 },
       ),
