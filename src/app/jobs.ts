@@ -14,7 +14,7 @@ import type { MediaSigner } from '../media/signer.js';
 import type { MediaService } from '../media/service.js';
 import { mediaIngestHandler } from '../jobs/handlers/media-ingest.js';
 import type { Logger } from '../obs/log.js';
-import { GraphApiProvider } from '../providers/whatsapp.js';
+import { GraphApiProvider, ProviderError, type WhatsAppProvider } from '../providers/whatsapp.js';
 import type { Sql } from '../store/db.js';
 import type { Bus } from './bus.js';
 
@@ -38,8 +38,12 @@ export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void>
   bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 64 });
   bus.queue.work<WaBatchJob>('whatsapp.inbound', whatsappInboundHandler(p.whatsappInbound, bus.queue), { concurrency: 64 });
   bus.queue.work<WaStatusJob>('whatsapp.status', whatsappStatusHandler(p.whatsappInbound, p.log), { concurrency: 16 });
-  if (config.whatsapp) {
-    const provider = new GraphApiProvider({ apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token, phoneNumberId: config.whatsapp.phoneNumberId });
+  {
+    // Without WHATSAPP_API_URL only WhatsApp Cloud API channels send (the department menu, from
+    // the channel's own number); nothing else is queued for this worker then.
+    const provider: WhatsAppProvider = config.whatsapp
+      ? new GraphApiProvider({ apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token, phoneNumberId: config.whatsapp.phoneNumberId })
+      : { send: async () => Promise.reject(new ProviderError('no WhatsApp sender: set WHATSAPP_API_URL or send from a whatsapp_cloud channel', false)) };
     bus.queue.work(
       'whatsapp.send',
       whatsappSendHandler({
