@@ -16,6 +16,7 @@ import { log, type Ctx, type RunResult } from './lib/run.js';
 import { Sampler } from './lib/sampler.js';
 import { RUNNERS, targetsFor } from './lib/scenarios.js';
 import { pickRuntime } from './lib/targets.js';
+import { whatsappBench } from './whatsapp.js';
 
 function socketIoMissing(): string | null {
   const req = createRequire(import.meta.url);
@@ -60,6 +61,8 @@ async function machineBusy(ms: number): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  // WhatsApp Cloud API inbound burst: its own runner (bench/whatsapp.ts), same environment helpers.
+  if (process.argv[2] === 'whatsapp') return whatsappBench(process.argv.slice(3));
   let o: Options;
   try {
     o = parseArgs(process.argv.slice(2));

@@ -73,7 +73,7 @@ export function openBus(deps: BusDeps): Bus {
     repairs: metrics.counter('jobs_consumer_repairs_total', 'Job consumers recreated because they held work without progress'),
     stalledGauge: metrics.gauge('jobs_partitions_stalled', 'Job consumers holding work without progress at the last check'),
     redelivered: metrics.counter('jobs_redelivered_total', 'Job deliveries that were not the first (a node died or a job failed)'),
-    partitions: { 'inbound.webhook': deps.jobs.inboundPartitions },
+    partitions: { 'inbound.webhook': deps.jobs.inboundPartitions, 'whatsapp.inbound': deps.jobs.inboundPartitions },
   });
   return {
     broker,

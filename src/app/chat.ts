@@ -16,6 +16,7 @@ import type { ChatCore } from '../chat/core.js';
 import { ChatQueries } from '../chat/queries.js';
 import { GuestContextCache } from '../chat/guest-cache.js';
 import { MessageWriter } from '../chat/writer.js';
+import { WhatsAppInbound } from '../chat/whatsapp/inbound.js';
 import type { Config } from '../config/load.js';
 import { canonicalDepartment } from '../core/departments.js';
 import { GUEST_CHANGED } from '../fanout/subjects.js';
@@ -136,6 +137,19 @@ export function buildChat(p: ChatParts) {
     queries,
   };
 
+  // WhatsApp Cloud API messages and statuses (webhook in-process, or its jobs).
+  const whatsappInbound = new WhatsAppInbound({
+    sql,
+    guests,
+    guestMessages: core.guestMessages,
+    delivery: core.system,
+    sendMenu: async (job, id) => {
+      await bus.queue.enqueue('whatsapp.send', job, { id });
+    },
+    phoneRegion: config.phoneRegion,
+    log,
+  });
+
   const relay = new SubjectRelay({
     broker: bus.broker,
     publishLocal: p.publishLocal,
@@ -189,6 +203,7 @@ export function buildChat(p: ChatParts) {
 
   return {
     core,
+    whatsappInbound,
     relay,
     departments,
     conversations,

@@ -2,6 +2,8 @@
 import { AuthService } from '../auth/service.js';
 import { TokenService } from '../auth/tokens.js';
 import { ChannelCache } from '../chat/channel-cache.js';
+import { WhatsAppChannels } from '../chat/whatsapp/webhook.js';
+import { loadWhatsAppChannels } from './whatsapp-inbound.js';
 import type { Config } from '../config/load.js';
 import { ChannelService } from '../directory/channels.js';
 import { GuestService } from '../directory/guests.js';
@@ -57,6 +59,15 @@ export function buildDirectory(p: DirectoryParts) {
   };
   // Inbound routing by channel; a change through the API drops the cached entry on this node.
   const channelCache = new ChannelCache((provider, ids) => activeChannelRoutes(p.sql, provider, ids));
-  const channels = new ChannelService({ sql: p.sql, defaultRegion: p.config.phoneRegion, onChanged: (provider, id) => channelCache.invalidate(provider, id) });
-  return { tokens, auth, services, channels, channelCache };
+  // WhatsApp webhook: app secrets and numbers of active channels, reloaded after any channel change here.
+  const whatsappChannels = new WhatsAppChannels(() => loadWhatsAppChannels(p.sql));
+  const channels = new ChannelService({
+    sql: p.sql,
+    defaultRegion: p.config.phoneRegion,
+    onChanged: (provider, id) => {
+      channelCache.invalidate(provider, id);
+      whatsappChannels.invalidate();
+    },
+  });
+  return { tokens, auth, services, channels, channelCache, whatsappChannels };
 }

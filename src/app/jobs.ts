@@ -6,6 +6,8 @@ import { inboundWebhookHandler } from '../jobs/handlers/inbound-webhook.js';
 import { pingHandler } from '../jobs/handlers/ping.js';
 import { replyHandoffHandler } from '../jobs/handlers/reply-handoff.js';
 import { whatsappSendHandler } from '../jobs/handlers/whatsapp-send.js';
+import { whatsappInboundHandler, whatsappStatusHandler } from '../jobs/handlers/whatsapp-inbound.js';
+import type { WaBatchJob, WaStatusJob, WhatsAppInbound } from '../chat/whatsapp/inbound.js';
 import { JetStreamReplySink, MemoryReplySink, type ReplySink } from '../jobs/reply-sink.js';
 import type { MediaSigner } from '../media/signer.js';
 import type { MediaService } from '../media/service.js';
@@ -21,6 +23,7 @@ export interface JobParts {
   sql: Sql;
   bus: Bus;
   chat: { guestMessages: GuestMessages; system: Pick<SystemCommands, 'deliveryStatus'> };
+  whatsappInbound: WhatsAppInbound;
   media: MediaService;
   signer: MediaSigner;
   log: Logger;
@@ -33,6 +36,8 @@ export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void>
   bus.queue.work('reply.handoff', replyHandoffHandler({ sql: p.sql, sink, signer: p.signer }), { concurrency: 8 });
   bus.queue.work('media.ingest', mediaIngestHandler(p.media), { concurrency: 4 });
   bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 64 });
+  bus.queue.work<WaBatchJob>('whatsapp.inbound', whatsappInboundHandler(p.whatsappInbound, bus.queue), { concurrency: 64 });
+  bus.queue.work<WaStatusJob>('whatsapp.status', whatsappStatusHandler(p.whatsappInbound, p.log), { concurrency: 16 });
   // Always on: a reply goes out from its hotel's WhatsApp channel, or the global sender if one
   // is configured (a hotel with neither gets no send jobs: see ConversationDeps.sendsToWhatsapp).
   bus.queue.work(

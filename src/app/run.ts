@@ -21,6 +21,10 @@ import { opsRoutes } from '../transport/routes/ops.js';
 import { consoleRoutes } from '../transport/routes/console.js';
 import { readiness } from '../transport/routes/readiness.js';
 import { WebhookGuard } from '../transport/routes/webhook-signature.js';
+import { whatsappRoutes } from '../transport/routes/whatsapp.js';
+import { WhatsAppWebhook } from '../chat/whatsapp/webhook.js';
+import { verifyTokenKnown } from '../store/channels.js';
+import { channelMediaToken, graphApiUrl } from './whatsapp-inbound.js';
 import { mediaRoutes } from '../transport/routes/media.js';
 import { templateRoutes } from '../transport/routes/templates.js';
 import { buildTemplates } from './whatsapp.js';
@@ -111,6 +115,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       maxBytes: config.media.maxBytes,
       log,
       whatsapp: config.whatsapp ? { apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token } : null,
+      channelMedia: { apiUrl: graphApiUrl(config), token: channelMediaToken(db.sql) },
     });
 
     // Presence rows exist only once migrations ran (a fresh database has no presence table yet).
@@ -174,6 +179,18 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     const webhookGuard = new WebhookGuard(config.webhook);
     life.add('webhook guard', () => webhookGuard.stop());
     const templates = buildTemplates({ config, sql: db.sql, log, storage, signer });
+    const whatsapp = whatsappRoutes({
+      webhook: new WhatsAppWebhook({
+        channels: directory.whatsappChannels,
+        verifyTokenKnown: (token) => verifyTokenKnown(db.sql, token),
+        mode: config.webhook.mode,
+        queue: bus.queue,
+        inbound: chat.whatsappInbound,
+        log,
+      }),
+      badSignaturesPerMinute: config.webhook.badSignaturesPerMinute,
+    });
+    life.add('whatsapp webhook', () => whatsapp.stop());
     const routes = [
       ...opsRoutes({
         metrics,
@@ -189,11 +206,12 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...mediaRoutes(media, kit),
       ...consoleRoutes(ops.service, kit),
       ...templateRoutes({ whatsapp: templates.whatsapp, templates: templates.messages, chat: chat.core, mediaUrl }, kit),
+      ...whatsapp.routes,
     ];
     server.mount(router, routes, sockets);
     life.add('ops gauges', startOpsGauges({ metrics, sql: db.sql, migrated: db.migrated, dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }) }));
 
-    const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, media, signer, log });
+    const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, whatsappInbound: chat.whatsappInbound, media, signer, log });
     life.add('job workers', () => jobs.stop());
 
     if (config.cron.enabled) {

@@ -39,6 +39,11 @@ export class GuestContextCache {
     return ctx;
   }
 
+  /** Drops what is known of a number at a hotel (a guest record was just created for it). */
+  forget(hotelId: string, number: string): void {
+    this.entries.delete(keyOf(hotelId, number));
+  }
+
   invalidateGuest(guestId: number): void {
     const key = this.keyOfGuest.get(guestId);
     if (key) this.entries.delete(key);

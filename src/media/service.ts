@@ -40,6 +40,11 @@ export interface MediaDeps {
   log: Logger;
   /** Provider media downloads (WhatsApp Cloud API), when configured. */
   whatsapp: { apiUrl: string; token: string } | null;
+  /**
+   * Media of a WhatsApp Cloud API channel (`wa:<channel id>:<kind>:<media id>` sources): the Graph
+   * API base and that channel's access token (null when the channel is gone or has none).
+   */
+  channelMedia?: { apiUrl: string; token(channelId: number): Promise<string | null> };
 }
 
 export interface UploadResult {
@@ -56,6 +61,22 @@ export interface UploadResult {
 const TMP = path.join(os.tmpdir(), 'lobbybee-media');
 /** WhatsApp accepts videos up to 16 MB: provider media may exceed the upload limit. */
 const PROVIDER_MAX_BYTES = 16 * 1024 * 1024;
+const MB = 1024 * 1024;
+/** Meta's own limits per kind of WhatsApp media: anything larger is not what WhatsApp delivers. */
+export const WHATSAPP_MEDIA_MAX_BYTES: Record<string, number> = {
+  image: 5 * MB,
+  sticker: 512 * 1024,
+  audio: 16 * MB,
+  video: 16 * MB,
+  document: 100 * MB,
+};
+const WA_SOURCE = /^wa:(\d{1,18}):(image|sticker|audio|video|document):(.{1,256})$/;
+
+interface Source {
+  href: string;
+  auth: string | null;
+  maxBytes: number;
+}
 
 function safeName(name: string): string {
   const base = path.basename(name || 'file').replace(/[\u0000-\u001f"\\/]/g, '_').trim();
@@ -216,9 +237,11 @@ export class MediaService {
       if (!res.ok || !res.body) throw new Error(`media download answered ${res.status}`);
       const declared = res.headers.get('content-type') ?? '';
       let received = 0;
+      const declaredSize = Number(res.headers.get('content-length') ?? '0');
+      if (declaredSize > url.maxBytes) throw new TooLargeError(`provider media is larger than ${url.maxBytes} bytes`);
       const limited = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).on('data', (c: Buffer) => {
         received += c.length;
-        if (received > PROVIDER_MAX_BYTES) limited.destroy(new TooLargeError('provider media is larger than 16 MB'));
+        if (received > url.maxBytes) limited.destroy(new TooLargeError(`provider media is larger than ${url.maxBytes} bytes`));
       });
       await pipeline(limited, createWriteStream(tmp));
       const filename = safeName(target.media_filename ?? path.basename(new URL(url.href).pathname));
@@ -232,8 +255,10 @@ export class MediaService {
     }
   }
 
-  private async resolveSource(source: string): Promise<{ href: string; auth: string | null }> {
-    if (/^https?:\/\//.test(source)) return { href: source, auth: null };
+  private async resolveSource(source: string): Promise<Source> {
+    if (/^https?:\/\//.test(source)) return { href: source, auth: null, maxBytes: PROVIDER_MAX_BYTES };
+    const channelSource = WA_SOURCE.exec(source);
+    if (channelSource) return this.resolveChannelMedia(Number(channelSource[1]), channelSource[2]!, channelSource[3]!);
     const id = source.replace(/^media_id:/, '');
     const wa = this.deps.whatsapp;
     if (!wa) throw new Error('a provider media id needs WHATSAPP_API_URL to be downloaded');
@@ -241,7 +266,24 @@ export class MediaService {
     if (!meta.ok) throw new Error(`provider media lookup answered ${meta.status}`);
     const { url } = (await meta.json()) as { url?: string };
     if (!url) throw new Error('provider media lookup returned no url');
-    return { href: url, auth: wa.token };
+    return { href: url, auth: wa.token, maxBytes: PROVIDER_MAX_BYTES };
+  }
+
+  /** media id → URL with the channel's own token (Meta's URL expires within minutes: fetched right away). */
+  private async resolveChannelMedia(channelId: number, kind: string, id: string): Promise<Source> {
+    const cm = this.deps.channelMedia;
+    const token = cm ? await cm.token(channelId) : null;
+    // The channel was removed or lost its token: no retry will find the media.
+    if (!cm || !token) throw new NotFoundError(`WhatsApp channel ${channelId} has no access token to download media with`);
+    const maxBytes = WHATSAPP_MEDIA_MAX_BYTES[kind] ?? PROVIDER_MAX_BYTES;
+    const meta = await fetch(`${cm.apiUrl}/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+    // Meta answers 400/404 for a media id that expired (30 days) or belongs to another number.
+    if (meta.status === 400 || meta.status === 404) throw new NotFoundError(`WhatsApp media ${id} is not available (${meta.status})`);
+    if (!meta.ok) throw new Error(`WhatsApp media lookup answered ${meta.status}`);
+    const info = (await meta.json()) as { url?: unknown; file_size?: unknown };
+    if (typeof info.url !== 'string' || !/^https?:\/\//.test(info.url)) throw new Error('WhatsApp media lookup returned no url');
+    if (typeof info.file_size === 'number' && info.file_size > maxBytes) throw new TooLargeError(`WhatsApp ${kind} of ${info.file_size} bytes is over the ${maxBytes} byte limit`);
+    return { href: info.url, auth: token, maxBytes };
   }
 
   /**

@@ -32,13 +32,16 @@ export interface GuestMessageInput {
   channel?: string;
   whatsapp_number: string;
   message: string;
-  message_type?: 'text' | MediaType;
+  /** 'system': a note about what the guest sent (a kind that cannot be shown), stored as the guest's. */
+  message_type?: 'text' | MediaType | 'system';
   department?: string;
   conversation_id?: number;
   provider_message_id?: string;
   media_url?: string;
   media_id?: string;
   media_filename?: string;
+  /** Where the media.ingest job fetches the media (a channel's WhatsApp media id); overrides media_url/media_id. */
+  media_source?: string;
 }
 
 export interface GuestMessageResult {
@@ -74,10 +77,10 @@ export class GuestMessages {
     const number = normalizePhone(input.whatsapp_number, this.deps.phoneRegion);
     if (!number) throw ValidationError.of({ whatsapp_number: 'is not a valid phone number' });
     const messageType: MessageType = input.message_type ?? 'text';
-    if (messageType !== 'text' && !input.media_url && !input.media_id) {
+    if (messageType !== 'text' && messageType !== 'system' && !input.media_url && !input.media_id) {
       throw ValidationError.of({ media_url: `media_url or media_id is required for ${messageType} messages` });
     }
-    if (messageType === 'text' && input.message.trim() === '') throw ValidationError.of({ message: 'cannot be empty' });
+    if ((messageType === 'text' || messageType === 'system') && input.message.trim() === '') throw ValidationError.of({ message: 'cannot be empty' });
     let department: Department | null = null;
     if (input.department !== undefined) {
       department = canonicalDepartment(input.department);
@@ -120,7 +123,7 @@ export class GuestMessages {
       content: input.message,
       providerMessageId: input.provider_message_id,
       media:
-        messageType === 'text'
+        messageType === 'text' || messageType === 'system'
           ? undefined
           : {
               key: null,
@@ -128,7 +131,7 @@ export class GuestMessages {
               filename: input.media_filename ?? input.media_id ?? `${messageType}`,
               contentType: null,
               // Copied into our store by the media.ingest job (provider URLs expire).
-              source: input.media_url ?? (input.media_id && this.deps.providerMedia ? `media_id:${input.media_id}` : null),
+              source: input.media_source ?? input.media_url ?? (input.media_id && this.deps.providerMedia ? `media_id:${input.media_id}` : null),
             },
     };
   }
