@@ -203,9 +203,12 @@ export async function whatsappInboundScenario(t: Test, mode: 'sync' | 'queued'):
     rec.send({ type: 'text', conversation_id: conv1, content: 'On their way!' });
     const ack = await rec.next((f) => f.type === 'acknowledgment' && f.status === 'received');
     const sentFrame = await rec.next((f) => f.type === 'message_status' && f.data.message_id === ack.message_id && f.data.status === 'sent', 20_000);
-    const out = graph.sends('1000').find((s) => s.body.text?.body === 'On their way!');
-    t.ok(out, 'the reply reached the Graph API');
-    t.equal(out!.body.to, digits(g1));
+    // From the number the guest wrote to, with that channel's token (not the global sender).
+    const out = graph.sends(PA).find((s) => s.body.text?.body === 'On their way!');
+    t.ok(out, 'the reply reached the Graph API from the channel the guest wrote on');
+    t.equal(out?.auth, `Bearer ${TA}`);
+    t.equal(graph.sends('1000').length, 0, 'nothing went out from the global sender');
+    t.equal(out?.body.to, digits(g1));
     const [row] = await sql<{ provider_message_id: string }[]>`select provider_message_id from messages where id = ${ack.message_id}`;
     const id = row!.provider_message_id;
     t.match(id, /^wamid\./);
