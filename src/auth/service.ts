@@ -18,6 +18,7 @@ import * as users from '../store/users.js';
 import type { CpuPool } from '../workers/pool.js';
 import { LoginThrottle } from './throttle.js';
 import type { AccessIdentity, TokenService } from './tokens.js';
+import { BatchLoader } from '../util/batch-loader.js';
 
 export interface AuthDeps {
   sql: Sql;
@@ -49,11 +50,18 @@ const CACHE_MAX = 20_000;
 export class AuthService {
   private cache = new Map<number, Known>();
   private readonly throttle: LoginThrottle;
+  /**
+   * Reads of users started in the same event-loop turn share one statement. Each read still
+   * starts after the request that asked for it (a socket upgrade reads fresh), so a reconnect
+   * storm costs a few statements instead of one per socket.
+   */
+  private readonly users: BatchLoader<number, Awaited<ReturnType<typeof users.findUserWithSessions>> & object>;
   // A real hash of a random secret: unknown accounts cost as much time as known ones.
   private dummyHash: Promise<string>;
 
   constructor(private readonly deps: AuthDeps) {
     this.throttle = new LoginThrottle(deps.sql, deps.cfg);
+    this.users = new BatchLoader(async (ids) => new Map((await users.findUsersWithSessions(deps.sql, ids)).map((u) => [Number(u.id), u])), 1000);
     this.dummyHash = deps.cpu.hashPassword(randomUUID());
     this.dummyHash.catch(() => undefined);
   }
@@ -187,7 +195,7 @@ export class AuthService {
   }
 
   private async load(id: number): Promise<Known | undefined> {
-    const found = await users.findUserWithSessions(this.deps.sql, id);
+    const found = await this.users.load(id);
     if (!found) {
       this.cache.delete(id);
       return undefined;
