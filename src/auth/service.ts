@@ -38,7 +38,7 @@ export interface TokenPair {
 interface Known {
   user: User;
   version: number;
-  ended: Set<string>;
+  ended: ReadonlySet<string>;
   at: number;
 }
 
@@ -46,6 +46,7 @@ const BAD_LOGIN = 'No active account found with the given credentials';
 const NO_CREDENTIALS = 'Authentication credentials were not provided.';
 const BAD_TOKEN = 'Invalid authentication credentials.';
 const CACHE_MAX = 20_000;
+const NO_ENDED: ReadonlySet<string> = new Set();
 
 export class AuthService {
   private cache = new Map<number, Known>();
@@ -201,7 +202,8 @@ export class AuthService {
       return undefined;
     }
     const { token_version: version, ended_sessions: ended, ...user } = found;
-    const known = { user, version, ended: new Set(ended), at: Date.now() };
+    // Most users have no ended session: they share one empty set (one per cached user adds up).
+    const known = { user, version, ended: ended.length ? new Set(ended) : NO_ENDED, at: Date.now() };
     if (this.cache.size >= CACHE_MAX) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

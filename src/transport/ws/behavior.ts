@@ -32,7 +32,7 @@ export function freshSocketState(hub: SocketHub, limits: SocketLimits) {
   return {
     id: hub.newId(),
     closed: false,
-    lowTopics: new Set<string>(),
+    lowTopics: [] as string[],
     lowPaused: false,
     openedAt: 0,
     slot: false,
@@ -78,7 +78,8 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
       queueMicrotask(() => {
         if (s.closed) return;
         // Admitted only to be told why it cannot stay (see upgrade.ts): nothing to set up.
-        if (s.refusal) return hub.end(ws as WebSocket<SocketState>, s.refusal);
+        const refusal = hub.opened(s);
+        if (refusal) return hub.end(ws as WebSocket<SocketState>, refusal);
         log.debug({ socket: s.id, kind: s.kind, user: s.userId }, 'socket open');
         hub.add(ws as WebSocket<SocketState>);
         try {
