@@ -176,7 +176,8 @@ export class SocketHub implements SocketAdmission {
 
   subscribeLow(ws: WebSocket<SocketState>, topic: string): void {
     const s = ws.getUserData();
-    if (!s.lowTopics.includes(topic)) s.lowTopics.push(topic);
+    // concat, not push: push on an empty array reserves room for 17.
+    if (!s.lowTopics.includes(topic)) s.lowTopics = s.lowTopics.concat(topic);
     if (!s.lowPaused) ws.subscribe(topic);
   }
 

@@ -30,7 +30,7 @@ export interface StaffSocketState extends SocketState {
   departments: Department[];
   /** Conversations the socket subscribed to (created with the first: most sockets have none). */
   conversations: Set<number> | null;
-  bucket: TokenBucket;
+  bucket: TokenBucket | null;
 }
 
 export interface StaffSocketDeps {
