@@ -28,7 +28,8 @@ import type { Sql } from '../store/db.js';
 import { guestContextsAt } from '../store/guests.js';
 import { conversationFacts, lastSeqs } from '../store/conversations.js';
 import { appendMessages } from '../store/messages.js';
-import { presenceChanges } from '../store/presence.js';
+import { presenceChangesMany } from '../store/presence.js';
+import { PresenceBatch } from '../chat/presence-batch.js';
 import type { Bus } from './bus.js';
 
 export interface ChatParts {
@@ -134,13 +135,15 @@ export function buildChat(p: ChatParts) {
     latency: metrics.histogram('fanout_latency_seconds', 'From event publish to local delivery', LATENCY_BUCKETS),
   });
 
+  // One statement for the presence changes of every department in an event-loop turn.
+  const presence = new PresenceBatch((changes) => presenceChangesMany(sql, config.nodeId, changes));
   const departments = new ActorRegistry<DepartmentActor>(
     'department',
     (key) => {
       const [hotelId, name] = [key.slice(0, 36), key.slice(37)];
       const d = canonicalDepartment(name);
       if (!d) throw new Error(`bad department key ${key}`);
-      return new DepartmentActor(hotelId, d, { presence: (change) => presenceChanges(sql, change), relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
+      return new DepartmentActor(hotelId, d, { presence: (change) => presence.write(change), relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
     },
     config.actors.idleMs,
   );
