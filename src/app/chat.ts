@@ -89,7 +89,7 @@ export function buildChat(p: ChatParts) {
     (key, retire) =>
       new ConversationActor(
         Number(key),
-        { store, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log, retire },
+        { store, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, log, retire, moved: (s) => guestMessages.conversationMoved(s) },
         config.actors.mailboxCapacity,
         stats,
       ),
@@ -100,8 +100,9 @@ export function buildChat(p: ChatParts) {
   const facts = new ConversationFactsCache((ids) => conversationFacts(sql, ids), FACTS_LIMITS);
   const guests = new GuestContextCache((keys) => guestContextsAt(sql, keys), 10_000);
   const queries = new ChatQueries({ ...access, sql, facts });
+  const guestMessages = new GuestMessages({ ...access, sql, facts, guests, phoneRegion: config.phoneRegion, providerMedia: config.whatsapp !== null });
   const core: ChatCore = {
-    guestMessages: new GuestMessages({ ...access, sql, facts, guests, phoneRegion: config.phoneRegion, providerMedia: config.whatsapp !== null }),
+    guestMessages,
     guestSocket: new GuestSocketCommands({ ...access, facts }),
     staff: new StaffCommands({
       ...access,
