@@ -90,7 +90,11 @@ export class BatchPublisher {
   /** The reply inbox of the current connection (a new connection gets a new subscription). */
   private inbox(nc: NatsConnection): string {
     if (this.nc !== nc || !this.sub || this.sub.isClosed()) {
-      this.sub?.unsubscribe();
+      try {
+        this.sub?.unsubscribe();
+      } catch {
+        // the old connection is closed: its subscription went with it
+      }
       this.nc = nc;
       this.prefix = createInbox();
       this.sub = nc.subscribe(`${this.prefix}.*`, {
@@ -169,7 +173,11 @@ export class BatchPublisher {
   /** Rejects everything still waiting (the queue is stopping). */
   close(): void {
     for (const it of this.queue.splice(0)) it.reject(new UnavailableError('job queue is stopping'));
-    this.sub?.unsubscribe();
+    try {
+      this.sub?.unsubscribe();
+    } catch {
+      // already closed with its connection
+    }
     this.sub = null;
   }
 }
