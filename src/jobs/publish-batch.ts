@@ -33,8 +33,15 @@ interface Item {
   msgId: string;
   resolve: (ack: PublishAck) => void;
   reject: (err: Error) => void;
-  /** Set once published: its key in `inFlight`. */
+  /** Set once published: its key in `inFlight`, and the batch it went out with. */
   token?: string;
+  batch?: Batch;
+}
+
+/** The deadline of one written batch; cleared when its last ack arrives (so nothing is held). */
+interface Batch {
+  left: number;
+  timer: NodeJS.Timeout | null;
 }
 
 const dec = new TextDecoder();
@@ -124,6 +131,7 @@ export class BatchPublisher {
       return;
     }
     const sent: Item[] = [];
+    const b: Batch = { left: 0, timer: null };
     for (const it of batch) {
       const token = (this.next++).toString(36);
       const h = headers();
@@ -135,11 +143,13 @@ export class BatchPublisher {
         continue;
       }
       it.token = token;
+      it.batch = b;
       this.inFlight.set(token, it);
       sent.push(it);
     }
     if (sent.length === 0) return;
-    const timer = setTimeout(() => {
+    b.left = sent.length;
+    b.timer = setTimeout(() => {
       for (const it of sent) {
         if (this.inFlight.get(it.token!) !== it) continue;
         this.inFlight.delete(it.token!);
@@ -147,13 +157,15 @@ export class BatchPublisher {
       }
       this.schedule();
     }, this.opts.timeoutMs);
-    timer.unref();
+    b.timer.unref();
   }
 
   private settle(token: string, data: Uint8Array, statusCode: number, statusText: string): void {
     const it = this.inFlight.get(token);
     if (!it) return; // late ack of a message already timed out (its caller answered 503)
     this.inFlight.delete(token);
+    const b = it.batch!;
+    if (--b.left === 0 && b.timer) clearTimeout(b.timer);
     if (data.length === 0) {
       // A status message: 503 is "no responders" (no stream for the subject).
       it.reject(publishError(statusCode === 503 ? 'no stream answers for the subject' : `status ${statusCode} ${statusText}`));
