@@ -29,7 +29,8 @@ import type { Sql } from '../store/db.js';
 import { guestContextsAt } from '../store/guests.js';
 import { conversationFacts, lastSeqs } from '../store/conversations.js';
 import { appendMessages } from '../store/messages.js';
-import { presenceChanges } from '../store/presence.js';
+import { presenceChangesMany } from '../store/presence.js';
+import { PresenceBatch } from '../chat/presence-batch.js';
 import { hotelSendsWhatsapp as hotelHasChannel } from '../store/whatsapp.js';
 import { Lru } from '../util/lru.js';
 import type { Bus } from './bus.js';
@@ -107,7 +108,7 @@ export function buildChat(p: ChatParts) {
     (key, retire) =>
       new ConversationActor(
         Number(key),
-        { store, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, hotelSendsWhatsapp, log, retire },
+        { store, writer, events, kickOutbox: () => outbox.kick(), sendsToWhatsapp: config.whatsapp !== null, hotelSendsWhatsapp, log, retire, moved: (s) => guestMessages.conversationMoved(s) },
         config.actors.mailboxCapacity,
         stats,
       ),
@@ -118,8 +119,9 @@ export function buildChat(p: ChatParts) {
   const facts = new ConversationFactsCache((ids) => conversationFacts(sql, ids), FACTS_LIMITS);
   const guests = new GuestContextCache((keys) => guestContextsAt(sql, keys), 10_000);
   const queries = new ChatQueries({ ...access, sql, facts });
+  const guestMessages = new GuestMessages({ ...access, sql, facts, guests, phoneRegion: config.phoneRegion, providerMedia: config.whatsapp !== null });
   const core: ChatCore = {
-    guestMessages: new GuestMessages({ ...access, sql, facts, guests, phoneRegion: config.phoneRegion, providerMedia: config.whatsapp !== null }),
+    guestMessages,
     guestSocket: new GuestSocketCommands({ ...access, facts }),
     staff: new StaffCommands({
       ...access,
@@ -167,13 +169,15 @@ export function buildChat(p: ChatParts) {
     latency: metrics.histogram('fanout_latency_seconds', 'From event publish to local delivery', LATENCY_BUCKETS),
   });
 
+  // One statement for the presence changes of every department in an event-loop turn.
+  const presence = new PresenceBatch((changes) => presenceChangesMany(sql, config.nodeId, changes));
   const departments = new ActorRegistry<DepartmentActor>(
     'department',
     (key) => {
       const [hotelId, name] = [key.slice(0, 36), key.slice(37)];
       const d = canonicalDepartment(name);
       if (!d) throw new Error(`bad department key ${key}`);
-      return new DepartmentActor(hotelId, d, { presence: (change) => presenceChanges(sql, change), relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
+      return new DepartmentActor(hotelId, d, { presence: (change) => presence.write(change), relay, events, nodeId: config.nodeId, log }, config.actors.mailboxCapacity, stats);
     },
     config.actors.idleMs,
   );

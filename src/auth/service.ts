@@ -18,6 +18,7 @@ import * as users from '../store/users.js';
 import type { CpuPool } from '../workers/pool.js';
 import { LoginThrottle } from './throttle.js';
 import type { AccessIdentity, TokenService } from './tokens.js';
+import { BatchLoader } from '../util/batch-loader.js';
 
 export interface AuthDeps {
   sql: Sql;
@@ -37,7 +38,7 @@ export interface TokenPair {
 interface Known {
   user: User;
   version: number;
-  ended: Set<string>;
+  ended: ReadonlySet<string>;
   at: number;
 }
 
@@ -45,15 +46,23 @@ const BAD_LOGIN = 'No active account found with the given credentials';
 const NO_CREDENTIALS = 'Authentication credentials were not provided.';
 const BAD_TOKEN = 'Invalid authentication credentials.';
 const CACHE_MAX = 20_000;
+const NO_ENDED: ReadonlySet<string> = new Set();
 
 export class AuthService {
   private cache = new Map<number, Known>();
   private readonly throttle: LoginThrottle;
+  /**
+   * Reads of users started in the same event-loop turn share one statement. Each read still
+   * starts after the request that asked for it (a socket upgrade reads fresh), so a reconnect
+   * storm costs a few statements instead of one per socket.
+   */
+  private readonly users: BatchLoader<number, Awaited<ReturnType<typeof users.findUserWithSessions>> & object>;
   // A real hash of a random secret: unknown accounts cost as much time as known ones.
   private dummyHash: Promise<string>;
 
   constructor(private readonly deps: AuthDeps) {
     this.throttle = new LoginThrottle(deps.sql, deps.cfg);
+    this.users = new BatchLoader(async (ids) => new Map((await users.findUsersWithSessions(deps.sql, ids)).map((u) => [Number(u.id), u])), 1000);
     this.dummyHash = deps.cpu.hashPassword(randomUUID());
     this.dummyHash.catch(() => undefined);
   }
@@ -187,13 +196,14 @@ export class AuthService {
   }
 
   private async load(id: number): Promise<Known | undefined> {
-    const found = await users.findUserWithSessions(this.deps.sql, id);
+    const found = await this.users.load(id);
     if (!found) {
       this.cache.delete(id);
       return undefined;
     }
     const { token_version: version, ended_sessions: ended, ...user } = found;
-    const known = { user, version, ended: new Set(ended), at: Date.now() };
+    // Most users have no ended session: they share one empty set (one per cached user adds up).
+    const known = { user, version, ended: ended.length ? new Set(ended) : NO_ENDED, at: Date.now() };
     if (this.cache.size >= CACHE_MAX) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

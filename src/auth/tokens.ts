@@ -3,7 +3,7 @@
 // Access tokens also name their session (sid: the refresh-token family of the login) and the
 // user's token_version when issued (ver), so a logout or a new password can end them early.
 // Optionally, access tokens signed by a single-sign-on provider are verified against its JWKS.
-import { randomUUID } from 'node:crypto';
+import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Config } from '../config/load.js';
 import { AuthError } from '../core/errors.js';
@@ -19,12 +19,52 @@ export interface AccessSession {
   session: string;
 }
 
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function jsonPart(part: string): Record<string, unknown> | null {
+  if (!B64URL.test(part)) return null;
+  try {
+    const v = JSON.parse(utf8.decode(Buffer.from(part, 'base64url'))) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Our own HS256 tokens, verified synchronously with node:crypto: jose's path imports the key and
+ * runs an asynchronous WebCrypto job for every token, which is most of what a reconnect storm of
+ * sockets costs. Same rules as jose's jwtVerify with { issuer, algorithms: ['HS256'] }: header
+ * alg HS256 and no `crit`; the signature compared in constant time against its canonical
+ * base64url; a JSON object payload whose iss matches, iat/nbf/exp numbers when present, nbf not in
+ * the future and exp in the future (whole seconds, no tolerance). Null when anything fails.
+ */
+export function verifyHs256(token: string, key: KeyObject, issuer: string, nowS = Math.floor(Date.now() / 1000)): Record<string, unknown> | null {
+  const a = token.indexOf('.');
+  const b = token.indexOf('.', a + 1);
+  if (a <= 0 || b <= a + 1 || b === token.length - 1 || token.indexOf('.', b + 1) !== -1) return null;
+  const header = jsonPart(token.slice(0, a));
+  if (!header || header['alg'] !== 'HS256' || header['crit'] !== undefined || header['b64'] !== undefined) return null;
+  const sig = token.slice(b + 1);
+  const want = createHmac('sha256', key).update(token.slice(0, b)).digest('base64url');
+  if (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want))) return null;
+  const claims = jsonPart(token.slice(a + 1, b));
+  if (!claims || claims['iss'] !== issuer) return null;
+  for (const c of ['iat', 'nbf', 'exp']) if (claims[c] !== undefined && typeof claims[c] !== 'number') return null;
+  if (typeof claims['nbf'] === 'number' && claims['nbf'] > nowS) return null;
+  if (typeof claims['exp'] === 'number' && claims['exp'] <= nowS) return null;
+  return claims;
+}
+
 export class TokenService {
   private readonly key: Uint8Array;
+  private readonly hmacKey: KeyObject;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null;
 
   constructor(private readonly cfg: Config['auth']) {
     this.key = new TextEncoder().encode(cfg.jwtSecret);
+    this.hmacKey = createSecretKey(this.key);
     this.jwks = cfg.jwks ? createRemoteJWKSet(new URL(cfg.jwks.url), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }) : null;
   }
 
@@ -55,14 +95,9 @@ export class TokenService {
   }
 
   private async verifyLocal(token: string, type: string): Promise<JWTPayload> {
-    try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: this.cfg.issuer, algorithms: ['HS256'] });
-      if (payload['token_type'] !== type) throw new AuthError('Invalid authentication credentials.');
-      return payload;
-    } catch (err) {
-      if (err instanceof AuthError) throw err;
-      throw new AuthError('Invalid authentication credentials.', { cause: err });
-    }
+    const payload = verifyHs256(token, this.hmacKey, this.cfg.issuer);
+    if (!payload || payload['token_type'] !== type) throw new AuthError('Invalid authentication credentials.');
+    return payload as JWTPayload;
   }
 
   async verifyAccess(token: string): Promise<AccessIdentity> {

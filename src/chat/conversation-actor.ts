@@ -72,6 +72,8 @@ export interface ConversationDeps {
   log: Logger;
   /** Removes this actor from its registry and stops it (it found no conversation to own). */
   retire: () => void;
+  /** The conversation's status changed (closed, reopened, archived), or was found changed. */
+  moved?: (s: ConversationState) => void;
 }
 
 export class ConversationActor extends Actor<ConversationCmd> {
@@ -201,9 +203,11 @@ export class ConversationActor extends Actor<ConversationCmd> {
     if (changed) {
       s.status = to;
       this.deps.events.conversationUpdate(s, event, by ? { id: by.id, name: staffName(by) } : null);
+      this.deps.moved?.(s);
     } else {
       // Changed by another node meanwhile: reload what we believe.
       this.state = (await this.deps.store.load(s.id)) ?? null;
+      if (this.state) this.deps.moved?.(this.state);
     }
     return changed;
   }

@@ -7,7 +7,7 @@
 // (sent only when no other node has the user in this department).
 import { Actor, type ActorStats } from '../actors/actor.js';
 import type { Department } from '../core/departments.js';
-import { subjects } from '../fanout/subjects.js';
+import { LOW, subjects } from '../fanout/subjects.js';
 import type { Logger } from '../obs/log.js';
 import type { presenceChanges } from '../store/presence.js';
 import type { SubjectRelay } from './delivery/relay.js';
@@ -28,6 +28,8 @@ export interface DepartmentDeps {
 
 export class DepartmentActor extends Actor<PresenceCmd> {
   readonly subject: string;
+  /** The low-priority topic (typing, presence) of the department. */
+  readonly lowSubject: string;
   private users = new Map<number, number>();
   /** Users whose presence row this node has written (what the cluster believes). */
   private persisted = new Set<number>();
@@ -36,6 +38,7 @@ export class DepartmentActor extends Actor<PresenceCmd> {
   constructor(readonly hotelId: string, readonly department: Department, private readonly deps: DepartmentDeps, capacity: number, stats: ActorStats) {
     super('department', `${hotelId}:${department}`, capacity, stats);
     this.subject = subjects.department(hotelId, department);
+    this.lowSubject = this.subject + LOW;
   }
 
   /** Kept alive while it has sockets (see actors/registry.ts). */

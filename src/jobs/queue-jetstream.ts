@@ -30,9 +30,10 @@ import type { Logger } from '../obs/log.js';
 import type { Counter, Gauge } from '../obs/metrics.js';
 import type { NatsLink } from '../nats/link.js';
 import { jobSubjects } from '../fanout/subjects.js';
-import { OverloadedError, UnavailableError } from '../core/errors.js';
+import { UnavailableError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
 import { StallWatch } from './stall-watch.js';
+import { BatchPublisher } from './publish-batch.js';
 import { partitionOf, type DeadLetterSink, type JobHandler, type JobQueue, type WorkerOptions } from './queue.js';
 
 export interface JetStreamQueueDeps {
@@ -57,6 +58,10 @@ export interface JetStreamQueueDeps {
   stalledGauge?: Gauge;
   /** Deliveries that are not the first, by kind (a node died or a job failed). */
   redelivered?: Counter;
+  /** Enqueues published and not yet acknowledged by JetStream (default 4096). */
+  publishInFlight?: number;
+  /** Enqueues waiting for a publish slot before one is refused with 503 (default 16384). */
+  publishQueued?: number;
 }
 
 interface Consumer {
@@ -87,8 +92,14 @@ export class JetStreamQueue implements JobQueue {
   private depthTimer: NodeJS.Timeout;
   private stallTimer: NodeJS.Timeout | null = null;
   private stalls: StallWatch;
+  private publisher: BatchPublisher;
 
   constructor(private readonly deps: JetStreamQueueDeps) {
+    this.publisher = new BatchPublisher(() => deps.link.connection, {
+      maxInFlight: deps.publishInFlight ?? 4096,
+      maxQueued: deps.publishQueued ?? 16_384,
+      timeoutMs: 5000,
+    });
     this.dispatchDeps = { ...deps, heartbeatMs: this.ackWaitMs / 3 };
     const stallMs = deps.stallMs ?? 30_000;
     this.stalls = new StallWatch(stallMs);
@@ -170,14 +181,9 @@ export class JetStreamQueue implements JobQueue {
     const data = enc.encode(JSON.stringify({ id, p: payload, ...(opts.key !== undefined ? { k: opts.key } : {}) }));
     const n = this.partitions(kind);
     const partition = n === undefined ? undefined : partitionOf(opts.key ?? id, n);
-    try {
-      const ack = await this.js.publish(this.subject(kind, partition), data, { msgID: id, timeout: 5000 });
-      return { id, duplicate: ack.duplicate };
-    } catch (err) {
-      const msg = (err as Error).message ?? '';
-      if (/maximum messages|resource limits|insufficient resources/i.test(msg)) throw new OverloadedError('job queue is full', { cause: err });
-      throw new UnavailableError(`job queue unavailable: ${msg}`, { cause: err });
-    }
+    // Batched with every other enqueue of this event-loop turn; resolves on this job's own ack.
+    const ack = await this.publisher.publish(this.subject(kind, partition), data, id);
+    return { id, duplicate: ack.duplicate };
   }
 
   work<P>(kind: string, handler: JobHandler<P>, opts: Partial<WorkerOptions> = {}): void {
@@ -346,6 +352,7 @@ export class JetStreamQueue implements JobQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     this.offLink();
+    this.publisher.close();
     clearInterval(this.depthTimer);
     if (this.stallTimer) clearInterval(this.stallTimer);
     for (const w of this.workers.values()) {

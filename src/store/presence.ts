@@ -55,3 +55,53 @@ export function expireStale(db: Db, ttlSeconds: number): Promise<Array<{ user_id
       where p.user_id = g.user_id and p.department = g.department and p.seen_at >= now() - make_interval(secs => ${ttlSeconds})
     )` as unknown as Promise<Array<{ user_id: number; hotel_id: string; department: Department; name: string }>>;
 }
+
+export interface PresenceChange {
+  hotelId: string;
+  department: Department;
+  up: number[];
+  down: number[];
+}
+
+/**
+ * presenceChanges for several departments in one statement (a reconnect storm touches every
+ * department of the node at once). Row i of the answer belongs to changes[idx]. Each department
+ * appears at most once (its actor waits for its previous change), so no row is written twice.
+ */
+export function presenceChangesMany(
+  db: Db,
+  nodeId: string,
+  changes: PresenceChange[],
+): Promise<Array<{ idx: number; user_id: number; dir: 'up' | 'down'; elsewhere: boolean }>> {
+  const idx: number[] = [];
+  const user: number[] = [];
+  const hotel: string[] = [];
+  const dept: string[] = [];
+  const dir: string[] = [];
+  changes.forEach((c, i) => {
+    for (const [ids, d] of [[c.up, 'up'], [c.down, 'down']] as const) {
+      for (const u of ids) {
+        idx.push(i);
+        user.push(u);
+        hotel.push(c.hotelId);
+        dept.push(c.department);
+        dir.push(d);
+      }
+    }
+  });
+  return db<Array<{ idx: number; user_id: number; dir: 'up' | 'down'; elsewhere: boolean }>>`
+    with input as (
+      select * from unnest(${idx}::int[], ${user}::bigint[], ${hotel}::uuid[], ${dept}::text[], ${dir}::text[])
+        as i (idx, user_id, hotel_id, department, dir)
+    ), up as (
+      insert into presence (node_id, user_id, hotel_id, department)
+      select ${nodeId}, user_id, hotel_id, department from input where dir = 'up'
+      on conflict (node_id, user_id, department) do update set seen_at = now()
+    ), down as (
+      delete from presence p using input i
+      where i.dir = 'down' and p.node_id = ${nodeId} and p.department = i.department and p.user_id = i.user_id
+    )
+    select i.idx, i.user_id, i.dir,
+           exists (select 1 from presence p where p.user_id = i.user_id and p.department = i.department and p.node_id <> ${nodeId}) as elsewhere
+    from input i`;
+}

@@ -29,6 +29,14 @@ export async function findUserWithSessions(db: Db, id: number): Promise<(User & 
   return u;
 }
 
+/** findUserWithSessions for many users in one statement (a reconnect storm's upgrades). */
+export async function findUsersWithSessions(db: Db, ids: number[]): Promise<Array<User & { token_version: number; ended_sessions: string[] }>> {
+  return db<(User & { token_version: number; ended_sessions: string[] })[]>`
+    select ${COLUMNS(db)}, u.token_version,
+           array(select e.family::text from ended_sessions e where e.user_id = u.id and e.expires_at > now()) as ended_sessions
+    from users u left join hotels h on h.id = u.hotel_id where u.id = any(${ids}::bigint[])`;
+}
+
 /**
  * By username or email, case-insensitively (the dashboard's login field accepts both). A login
  * with an @ is matched as an email first, so a username that looks like someone's email can

@@ -267,3 +267,75 @@ t.test('JetStreamQueue: a depth it cannot read is an error, never 0', async (t) 
   });
   await t.rejects(queue.depth('anything'), /depth is unknown/);
 });
+
+t.test('JetStreamQueue: concurrent enqueues are batched, each answered by its own acknowledgement', async (t) => {
+  const { common, depthGauge } = deps();
+  const link = new NatsLink({ servers: [TEST_NATS_URL], name: 'queue-test-batch', log });
+  link.start();
+  t.ok(await link.ready(WAIT_MS), 'connected to NATS');
+  // A stream of 5 messages (discard new) and no worker yet: 5 of 12 fit, the rest are refused.
+  const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, maxMessages: 5, partitions: { keyed: 4 } });
+  t.teardown(async () => {
+    await queue.stop();
+    const jsm = await jetstreamManager(link.connection!);
+    await jsm.streams.delete(queue.streamName).catch(() => undefined);
+    await link.stop();
+  });
+  await queue.ready();
+
+  // All enqueued in one event-loop turn: one batch of publishes.
+  const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => queue.enqueue('keyed', { n: i }, { id: `batch-${i}`, key: `k${i % 3}` })));
+  const ok = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [i] : []));
+  const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as { status?: number; message?: string }] : []));
+  t.equal(ok.length, 5, 'exactly the room of the stream was accepted');
+  t.equal(refused.length, 7, 'the rest were refused');
+  t.ok(refused.every((e) => e.status === 503 && /full/.test(e.message ?? '')), 'each refusal is its own 503 "queue is full"');
+  for (const i of ok) t.same((outcomes[i] as PromiseFulfilledResult<{ id: string; duplicate: boolean }>).value, { id: `batch-${i}`, duplicate: false });
+
+  // A second enqueue of an accepted id in a concurrent batch is a duplicate, not a new job.
+  const again = await Promise.all([queue.enqueue('keyed', { n: ok[0] }, { id: `batch-${ok[0]}`, key: 'k0' }), queue.enqueue('keyed', { n: ok[1] }, { id: `batch-${ok[1]}`, key: 'k0' })]);
+  t.same(again.map((a) => a.duplicate), [true, true], 'resends inside the window are duplicates');
+
+  // Every accepted job is handled exactly once.
+  const seen = new Recorded<number>();
+  queue.work<{ n: number }>('keyed', async (job) => seen.push(job.payload.n));
+  await seen.until((s) => s.length >= 5, 'the accepted jobs');
+  await depthBecomes(queue, 'keyed', 0);
+  t.same([...seen.items].sort((a, b) => a - b), ok, 'the accepted jobs, each once, and none of the refused');
+});
+
+t.test('JetStreamQueue: many concurrent enqueues beyond the in-flight bound are all stored once', async (t) => {
+  const { common, depthGauge } = deps();
+  const link = new NatsLink({ servers: [TEST_NATS_URL], name: 'queue-test-bound', log });
+  link.start();
+  t.ok(await link.ready(WAIT_MS), 'connected to NATS');
+  // An in-flight bound far below the burst: the rest wait for a slot instead of failing.
+  const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: {}, publishInFlight: 16, publishQueued: 1000 });
+  t.teardown(async () => {
+    await queue.stop();
+    const jsm = await jetstreamManager(link.connection!);
+    await jsm.streams.delete(queue.streamName).catch(() => undefined);
+    await link.stop();
+  });
+  await queue.ready();
+  const n = 300;
+  const acks = await Promise.all(Array.from({ length: n }, (_, i) => queue.enqueue('plain', { n: i }, { id: `many-${i}` })));
+  t.equal(acks.filter((a) => !a.duplicate).length, n, 'every enqueue acknowledged as new');
+  const seen = new Recorded<number>();
+  queue.work<{ n: number }>('plain', async (job) => seen.push(job.payload.n), { concurrency: 16 });
+  await seen.until((s) => s.length >= n, 'every job');
+  await depthBecomes(queue, 'plain', 0);
+  t.equal(new Set(seen.items).size, n, 'each job handled');
+  t.equal(seen.items.length, n, 'none twice');
+  // Beyond the queued bound a publish is refused at once instead of growing memory.
+  const tiny = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: {}, publishInFlight: 1, publishQueued: 2 });
+  t.teardown(async () => {
+    await tiny.stop();
+    const jsm = await jetstreamManager(link.connection!);
+    await jsm.streams.delete(tiny.streamName).catch(() => undefined);
+  });
+  await tiny.ready();
+  const burst = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => tiny.enqueue('plain', { n: i })));
+  t.ok(burst.some((o) => o.status === 'rejected' && (o.reason as { status?: number }).status === 503), 'the overflow is a 503');
+  t.ok(burst.filter((o) => o.status === 'fulfilled').length >= 2, 'what fitted was stored');
+});

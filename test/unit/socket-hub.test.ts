@@ -16,7 +16,7 @@ function hub(t: Test) {
 
 let ids = 0;
 function state(userId: number, hotelId = 'h1', kind: 'staff' | 'guest' = 'staff'): SocketState {
-  return { id: ++ids, kind, userId, hotelId, closed: false, lowTopics: new Set(), lowPaused: false, openedAt: 0, slot: false, refusal: null };
+  return { id: ++ids, kind, userId, hotelId, closed: false, lowTopics: [], lowPaused: false, openedAt: 0, slot: false, refusal: null };
 }
 
 t.test('a change that lands while the upgrade is authorised turns the socket into a refusal', async (t) => {
@@ -67,4 +67,32 @@ t.test('a guest socket is not refused by a staff member with the same id', async
   const g = state(4, 'h1', 'guest');
   h.reserve(g, mark);
   t.equal(g.refusal, null);
+});
+
+// uWS copies the user data given to upgrade() into the socket: open() and close() see a copy.
+t.test('a change between reserve and open reaches the copy uWS opens the socket with', async (t) => {
+  const h = hub(t);
+  const s = state(11);
+  h.reserve(s, h.mark());
+  const copy = { ...s };
+  t.equal(h.openingCount, 1);
+  h.closeUser(11, CloseCodes.SESSION_REVOKED);
+  t.equal(h.opened(copy), CloseCodes.SESSION_REVOKED, 'the refusal reaches the state open() sees');
+  t.equal(copy.refusal, CloseCodes.SESSION_REVOKED);
+  t.equal(h.openingCount, 0, 'no longer tracked once open');
+  const calm = state(12);
+  h.reserve(calm, h.mark());
+  t.equal(h.opened({ ...calm }), null, 'no change: opens normally');
+});
+
+t.test('sockets that opened or closed are not kept in the opening set', async (t) => {
+  const h = hub(t);
+  for (let i = 0; i < 50; i++) {
+    const s = state(100 + i);
+    h.reserve(s, h.mark());
+    const copy = { ...s };
+    if (i % 2 === 0) h.opened(copy);
+    h.release(copy);
+  }
+  t.equal(h.openingCount, 0, 'opening holds nothing after open and close of copies');
 });

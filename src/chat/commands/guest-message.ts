@@ -12,7 +12,7 @@ import { Lru } from '../../util/lru.js';
 import type { AppendInput, AppendOutcome } from '../conversation-actor.js';
 import type { ConversationFactsCache } from '../conversation-facts.js';
 import type { GuestContextCache } from '../guest-cache.js';
-import type { ConversationType, MediaType, MessageType } from '../../core/chat.js';
+import type { ConversationState, ConversationType, MediaType, MessageType } from '../../core/chat.js';
 import { conversationTypeFor, startsConversation } from '../rules.js';
 import { askConversation, conversationState, type ActorAccess } from './ask.js';
 
@@ -163,6 +163,18 @@ export class GuestMessages {
     // The type is part of the key: after a check-in or check-out the guest's next message goes
     // to a conversation of the new type.
     return `${guest.guest_id}:${guest.hotel_id}:${department}:${conversationTypeFor(guest.status)}`;
+  }
+
+  /**
+   * A conversation of this node changed status (its actor's event): the next guest message must
+   * not go to a conversation that is no longer active, and a reopened one is the active one of
+   * its key (one active conversation per guest, hotel, department and type). A change made on
+   * another node is found by the append itself (it answers "closed" and the id is resolved again).
+   */
+  conversationMoved(c: Pick<ConversationState, 'id' | 'guest_id' | 'hotel_id' | 'department' | 'conversation_type' | 'status'>): void {
+    const key = `${c.guest_id}:${c.hotel_id}:${c.department}:${c.conversation_type}`;
+    if (c.status === 'active') this.resolved.set(key, c.id);
+    else if (this.resolved.get(key) === c.id) this.resolved.delete(key);
   }
 
   /** The active conversation for (guest, hotel, department, type), created when missing. */

@@ -17,7 +17,7 @@ export interface SocketLimits {
   frameBurst: number;
 }
 
-export interface BehaviorSpec<S extends SocketState & { bucket: TokenBucket }> {
+export interface BehaviorSpec<S extends SocketState & { bucket: TokenBucket | null }> {
   limits: SocketLimits;
   hub: SocketHub;
   log: Logger;
@@ -32,12 +32,13 @@ export function freshSocketState(hub: SocketHub, limits: SocketLimits) {
   return {
     id: hub.newId(),
     closed: false,
-    lowTopics: new Set<string>(),
+    lowTopics: [] as string[],
     lowPaused: false,
     openedAt: 0,
     slot: false,
     refusal: null,
-    bucket: new TokenBucket(limits.framesPerSecond, limits.frameBurst),
+    // Made with the first frame: most staff sockets only listen.
+    bucket: null as TokenBucket | null,
   };
 }
 
@@ -52,7 +53,7 @@ export function sendFrame(hub: SocketHub, ws: WebSocket<SocketState>, frame: unk
   if (status === 2) hub.end(ws, CloseCodes.SLOW_CONSUMER);
 }
 
-export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(spec: BehaviorSpec<S>): SocketBehavior {
+export function socketBehavior<S extends SocketState & { bucket: TokenBucket | null }>(spec: BehaviorSpec<S>): SocketBehavior {
   const { limits, hub, log } = spec;
   const behavior: SocketBehavior<S> = {
     // uWS drops the connection without a close frame above its limit; frames between our limit
@@ -78,7 +79,8 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
       queueMicrotask(() => {
         if (s.closed) return;
         // Admitted only to be told why it cannot stay (see upgrade.ts): nothing to set up.
-        if (s.refusal) return hub.end(ws as WebSocket<SocketState>, s.refusal);
+        const refusal = hub.opened(s);
+        if (refusal) return hub.end(ws as WebSocket<SocketState>, refusal);
         log.debug({ socket: s.id, kind: s.kind, user: s.userId }, 'socket open');
         hub.add(ws as WebSocket<SocketState>);
         try {
@@ -92,7 +94,7 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket }>(
     message(ws, data, isBinary) {
       const s = ws.getUserData();
       if (s.closed) return;
-      if (s.bucket.take() > 0) {
+      if ((s.bucket ??= new TokenBucket(limits.framesPerSecond, limits.frameBurst)).take() > 0) {
         hub.end(ws as WebSocket<SocketState>, CloseCodes.RATE_LIMITED);
         return;
       }

@@ -24,7 +24,7 @@ export interface GuestSocketState extends SocketState {
   number: string;
   subjects: string[];
   conversations: Set<number>;
-  bucket: TokenBucket;
+  bucket: TokenBucket | null;
 }
 
 export interface GuestSocketDeps {

@@ -18,8 +18,8 @@ export interface SocketState {
   userId: number;
   hotelId: string;
   closed: boolean;
-  /** Topics dropped first when the socket falls behind (typing, presence). */
-  lowTopics: Set<string>;
+  /** Topics dropped first when the socket falls behind (typing, presence); an array: a few at most. */
+  lowTopics: string[];
   lowPaused: boolean;
   openedAt: number;
   /** True while the socket holds one of its owner's slots (from upgrade until close). */
@@ -60,11 +60,13 @@ export class SocketHub implements SocketAdmission {
   /**
    * Closes that happened while upgrades were being authorised. An upgrade that read the user
    * before a change (mark < change) must not open with the old rights: `reserve` turns it into a
-   * refusal with the change's code. Sockets reserved but not open yet are in `opening`.
+   * refusal with the change's code. Sockets reserved but not open yet are in `opening`, by id:
+   * uWS copies the user data into the socket at upgrade, so the object reserved is not the one
+   * open() sees (kept by identity, every socket's state used to stay here for good).
    */
   private clock = 0;
   private changes = new Map<string, { at: number; mark: number; code: CloseCode }>();
-  private opening = new Set<SocketState>();
+  private opening = new Map<number, SocketState>();
 
   constructor(
     private readonly app: TemplatedApp,
@@ -108,7 +110,7 @@ export class SocketHub implements SocketAdmission {
    */
   reserve(s: SocketState, mark = this.clock): boolean {
     s.refusal ??= this.missed(s, mark);
-    this.opening.add(s);
+    this.opening.set(s.id, s);
     if (s.slot) return true;
     const key = `${s.kind}:${s.userId}`;
     const held = this.slots.get(key) ?? 0;
@@ -119,7 +121,7 @@ export class SocketHub implements SocketAdmission {
   }
 
   release(s: SocketState): void {
-    this.opening.delete(s);
+    this.opening.delete(s.id);
     if (!s.slot) return;
     s.slot = false;
     const key = `${s.kind}:${s.userId}`;
@@ -157,8 +159,24 @@ export class SocketHub implements SocketAdmission {
     return [...out.values()];
   }
 
+  /**
+   * The socket's open has come: a refusal decided while it was opening (on the state reserved at
+   * upgrade) moves to the socket's own state. Returns that state's refusal, if any.
+   */
+  opened(s: SocketState): CloseCode | null {
+    const reserved = this.opening.get(s.id);
+    this.opening.delete(s.id);
+    if (reserved && reserved !== s && reserved.refusal) s.refusal ??= reserved.refusal;
+    return s.refusal;
+  }
+
+  /** Sockets reserved and not open yet (their upgrade is being answered). */
+  get openingCount(): number {
+    return this.opening.size;
+  }
+
   add(ws: WebSocket<SocketState>): void {
-    this.opening.delete(ws.getUserData());
+    this.opening.delete(ws.getUserData().id);
     this.sockets.add(ws);
   }
 
@@ -174,13 +192,15 @@ export class SocketHub implements SocketAdmission {
 
   subscribeLow(ws: WebSocket<SocketState>, topic: string): void {
     const s = ws.getUserData();
-    s.lowTopics.add(topic);
+    // concat, not push: push on an empty array reserves room for 17.
+    if (!s.lowTopics.includes(topic)) s.lowTopics = s.lowTopics.concat(topic);
     if (!s.lowPaused) ws.subscribe(topic);
   }
 
   unsubscribeLow(ws: WebSocket<SocketState>, topic: string): void {
     const s = ws.getUserData();
-    s.lowTopics.delete(topic);
+    const i = s.lowTopics.indexOf(topic);
+    if (i >= 0) s.lowTopics.splice(i, 1);
     ws.unsubscribe(topic);
   }
 
@@ -218,7 +238,7 @@ export class SocketHub implements SocketAdmission {
 
   closeUser(userId: number, code: CloseCode): number {
     this.changed(`staff:${userId}`, code);
-    for (const s of this.opening) if (s.kind === 'staff' && s.userId === userId) s.refusal ??= code;
+    for (const s of this.opening.values()) if (s.kind === 'staff' && s.userId === userId) s.refusal ??= code;
     let n = 0;
     for (const ws of this.sockets) {
       const s = ws.getUserData();
@@ -233,7 +253,7 @@ export class SocketHub implements SocketAdmission {
   /** Every socket of a hotel (staff and guests): the hotel was deactivated. */
   closeHotel(hotelId: string, code: CloseCode): number {
     this.changed(`hotel:${hotelId}`, code);
-    for (const s of this.opening) if (s.hotelId === hotelId) s.refusal ??= code;
+    for (const s of this.opening.values()) if (s.hotelId === hotelId) s.refusal ??= code;
     let n = 0;
     for (const ws of this.sockets) {
       const s = ws.getUserData();

@@ -58,9 +58,9 @@ async function dispatch(ws: WebSocket<StaffSocketState>, frame: InboundFrame, de
     }
     case 'subscribe_conversation': {
       const conv = await queries.conversation(s.user, frame.conversation_id);
-      if (!s.closed && !s.conversations.has(conv.id)) {
+      if (!s.closed && !s.conversations?.has(conv.id)) {
         const subject = subjects.conversation(conv.hotel_id, conv.id);
-        s.conversations.add(conv.id);
+        (s.conversations ??= new Set()).add(conv.id);
         deps.relay.acquire(subject);
         deps.hub.subscribeLow(ws, subject + LOW);
       }
@@ -68,7 +68,7 @@ async function dispatch(ws: WebSocket<StaffSocketState>, frame: InboundFrame, de
       return;
     }
     case 'unsubscribe_conversation': {
-      if (s.conversations.delete(frame.conversation_id)) {
+      if (s.conversations?.delete(frame.conversation_id)) {
         const subject = subjects.conversation(s.user.hotel_id!, frame.conversation_id);
         deps.hub.unsubscribeLow(ws, subject + LOW);
         deps.relay.release(subject);

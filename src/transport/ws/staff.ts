@@ -28,8 +28,9 @@ export interface StaffSocketState extends SocketState {
   user: User;
   name: string;
   departments: Department[];
-  conversations: Set<number>;
-  bucket: TokenBucket;
+  /** Conversations the socket subscribed to (created with the first: most sockets have none). */
+  conversations: Set<number> | null;
+  bucket: TokenBucket | null;
 }
 
 export interface StaffSocketDeps {
@@ -69,16 +70,17 @@ export function staffSocketEndpoints(deps: StaffSocketDeps): SocketEndpoint[] {
     log: deps.log,
     upgrade: upgradeHandler(deps.upgrade, deps.hub, async (r) => {
       const base = await authorize(deps, r.url, r.token);
-      return { ...base, ...freshSocketState(deps.hub, deps.limits), conversations: new Set<number>() } satisfies StaffSocketState;
+      return { ...base, ...freshSocketState(deps.hub, deps.limits), conversations: null } satisfies StaffSocketState;
     }),
     open(ws) {
       const s = ws.getUserData();
       const hotelId = s.user.hotel_id!;
       for (const d of s.departments) {
-        const subject = subjects.department(hotelId, d);
-        ws.subscribe(subject);
-        deps.hub.subscribeLow(ws, subject + LOW);
-        deps.departments.get(`${hotelId}:${d}`).attach(s.userId, s.name);
+        // The actor's topic strings: one copy per department, not one per socket.
+        const dept = deps.departments.get(`${hotelId}:${d}`);
+        ws.subscribe(dept.subject);
+        deps.hub.subscribeLow(ws, dept.lowSubject);
+        dept.attach(s.userId, s.name);
       }
     },
     message(ws, frame) {
@@ -88,8 +90,8 @@ export function staffSocketEndpoints(deps: StaffSocketDeps): SocketEndpoint[] {
       const s = ws.getUserData();
       const hotelId = s.user.hotel_id!;
       for (const d of s.departments) deps.departments.peek(`${hotelId}:${d}`)?.detach(s.userId, s.name);
-      for (const id of s.conversations) deps.relay.release(subjects.conversation(hotelId, id));
-      s.conversations.clear();
+      if (s.conversations) for (const id of s.conversations) deps.relay.release(subjects.conversation(hotelId, id));
+      s.conversations = null;
     },
   });
   return [

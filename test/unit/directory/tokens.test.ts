@@ -72,3 +72,37 @@ t.test('crafted tokens', async (t) => {
     await t.rejects(tokens.verifyAccess(junk), AuthError, `junk ${JSON.stringify(junk)}`);
   }
 });
+
+t.test('the synchronous HS256 check agrees with jose on what it refuses', async (t) => {
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key);
+  const base = { token_type: 'access', user_id: '9', iss: 'lobbybee-realtime', exp: now + 60 };
+  const good = await sign({ alg: 'HS256' }, base);
+  t.same(await tokens.verifyAccess(good), { kind: 'local', userId: 9, version: 0, session: null }, 'control');
+  const [h, p, s] = good.split('.') as [string, string, string];
+  const flip = (x: string) => (x[0] === 'A' ? 'B' : 'A') + x.slice(1);
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const cases: Array<[string, string]> = [
+    ['tampered signature', `${h}.${p}.${flip(s)}`],
+    ['signature with a trailing character', `${h}.${p}.${s}A`],
+    ['signature in padded base64', `${h}.${p}.${Buffer.from(s, 'base64url').toString('base64')}`],
+    ['tampered payload', `${h}.${b64({ ...base, user_id: '10' })}.${s}`],
+    ['no signature', `${h}.${p}.`],
+    ['alg none', `${b64({ alg: 'none' })}.${p}.`],
+    ['four parts', `${good}.x`],
+    ['crit header', await sign({ alg: 'HS256', crit: ['exp'] }, base).catch(() => `${b64({ alg: 'HS256', crit: ['x'] })}.${p}.${s}`)],
+    ['exp as a string', await sign({ alg: 'HS256' }, { ...base, exp: String(now + 60) })],
+    ['exp now', await sign({ alg: 'HS256' }, { ...base, exp: now })],
+    ['no issuer', await sign({ alg: 'HS256' }, { token_type: 'access', user_id: '9', exp: now + 60 })],
+    ['iat not a number', await sign({ alg: 'HS256' }, { ...base, iat: 'yesterday' })],
+  ];
+  for (const [what, token] of cases) await t.rejects(tokens.verifyAccess(token), AuthError, what);
+  // Payloads that are not a JSON object, correctly signed.
+  const { createHmac } = await import('node:crypto');
+  for (const payload of ['[1,2]', '"x"', 'null', '{bad json']) {
+    const head = `${h}.${Buffer.from(payload).toString('base64url')}`;
+    const mac = createHmac('sha256', key).update(head).digest('base64url');
+    await t.rejects(tokens.verifyAccess(`${head}.${mac}`), AuthError, `payload ${payload}`);
+  }
+});
