@@ -1,6 +1,6 @@
 // The WebSocket contract: inbound frames (typebox schemas, spelled exactly as the dashboard sends
 // them, `reopen-temporary` with its hyphen) and the outbound events.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { MEDIA_TYPES } from '../core/chat.js';
 import { ValidationError } from '../core/errors.js';
 import { truncateCodePoints } from '../core/text.js';

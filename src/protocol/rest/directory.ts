@@ -1,6 +1,6 @@
 // Wire shapes of the directory endpoints: request bodies and queries (typebox). Responses are
 // built by transport/presenters/directory.ts.
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../core/directory.js';
 import { PageQuery } from './paging.js';
 

@@ -2,7 +2,7 @@
 // channel service (which authorises and scopes by hotel) and encode.
 import type { ChannelService } from '../../directory/channels.js';
 import { parseId } from '../../directory/scope.js';
-import type { Static } from '@sinclair/typebox';
+import type { Static } from 'typebox';
 import type { ChannelInput, ChannelPatchInput } from '../../core/channel.js';
 import * as ch from '../../protocol/rest/channels.js';
 import { presentChannel } from '../presenters/channels.js';

@@ -7,7 +7,7 @@ import type { RoomService } from '../../directory/rooms.js';
 import { parseId } from '../../directory/scope.js';
 import type { StayService } from '../../directory/stays.js';
 import type { UserService } from '../../directory/users.js';
-import type { Static } from '@sinclair/typebox';
+import type { Static } from 'typebox';
 import type {
   CheckInInput, GuestInput, GuestPatchInput, HotelInput, HotelPatchInput, RoomInput, RoomPatchInput,
   StayInput, StayPatchInput, UserInput, UserPatchInput,
