@@ -266,12 +266,15 @@ const INTEGER_TEXT = /^-?\d+$/;
 /**
  * Query-string values typed by an object schema, strictly: an integer field takes only digits
  * ("1e20", "1.5" or "0x10" stay strings and are refused by validate), a boolean field true/false
- * or 1/0; everything else stays a string. (TypeBox's Value.Convert would read "1e20" as 1.)
+ * or 1/0; everything else stays a string; an empty value is left out, as if absent. (TypeBox's
+ * Value.Convert would read "1e20" as 1.)
  */
 export function queryValues(schema: TSchema, raw: Iterable<[string, string]>): Record<string, unknown> {
   const properties = ((schema as Json)['properties'] ?? {}) as Record<string, TSchema>;
   const out: Record<string, unknown> = {};
   for (const [key, text] of raw) {
+    // `?status=&floor=` is how the dashboard says "no filter": an empty value counts as absent.
+    if (text === '') continue;
     const kind = Object.hasOwn(properties, key) ? kindOf(properties[key]) : undefined;
     let value: unknown = text;
     if (kind === 'Integer' && INTEGER_TEXT.test(text)) value = Number(text);

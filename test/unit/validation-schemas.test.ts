@@ -147,7 +147,9 @@ t.test('query strings are typed strictly', async (t) => {
   t.same(queryValues(directory.RoomQuery, new URLSearchParams('floor=-2&page=3')), { floor: -2, page: 3 });
   t.same(queryValues(directory.NotificationQuery, new URLSearchParams('unread=true')), { unread: true });
   t.same(queryValues(directory.NotificationQuery, new URLSearchParams('unread=0')), { unread: false });
-  for (const bad of ['1e20', '1.5', '0x10', ' 7', '', '99999999999999999999', 'abc']) {
+  t.same(q(chat.ConversationDetailQuery, 'since_seq=&before_seq='), {}, 'an empty value counts as absent');
+  t.same(queryValues(directory.RoomQuery, new URLSearchParams('floor=1&search=&status=')), { floor: 1 });
+  for (const bad of ['1e20', '1.5', '0x10', ' 7', '99999999999999999999', 'abc']) {
     t.same(Object.keys(q(chat.ConversationDetailQuery, `since_seq=${encodeURIComponent(bad)}`)), ['since_seq'], `since_seq=${JSON.stringify(bad)}`);
   }
   t.same(Object.keys(q(directory.NotificationQuery, 'unread=yes')), ['unread']);

@@ -81,6 +81,8 @@ export function directoryRoutes(s: DirectoryServices, kit: Kit): Route[] {
       const p = pageParams(q);
       return kit.page(ctx, p, await s.rooms.list(me, q, p), presentRoom);
     }),
+    // Before /api/rooms/:id in the table; the router prefers the literal segment either way.
+    authed('GET', '/api/rooms/floors', async (ctx, me) => ({ status: 200, body: await s.rooms.floors(me, parseQuery(ctx, d.RoomFloorsQuery)) })),
     authed('POST', '/api/rooms', async (ctx, me) => ({
       status: 201,
       body: presentRoom(await s.rooms.create(me, await ctx.json(d.RoomCreate))),
