@@ -20,6 +20,7 @@ import { makeKit } from '../transport/routes/kit.js';
 import { opsRoutes } from '../transport/routes/ops.js';
 import { WebhookGuard } from '../transport/routes/webhook-signature.js';
 import { mediaRoutes } from '../transport/routes/media.js';
+import { docsRoutes, packageVersion } from '../transport/routes/docs.js';
 import { MediaService } from '../media/service.js';
 import { DiskStorage } from '../media/storage-disk.js';
 import { S3Storage } from '../media/storage-s3.js';
@@ -173,6 +174,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...chatRoutes({ chat: chat.core, queue: bus.queue, webhookGuard, webhookMode: config.webhook.mode, channels: directory.channelCache, mediaUrl }, kit),
       ...mediaRoutes(media, kit),
     ];
+    // Last: /openapi.json lists every route above (and these).
+    routes.push(...docsRoutes(routes, { version: packageVersion(), publicUrl: config.http.publicUrl }));
     server.mount(router, routes, sockets);
 
     const jobs = startJobs({ config, sql: db.sql, bus, chat: chat.core, media, signer, log });
