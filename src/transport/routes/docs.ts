@@ -27,7 +27,7 @@ const JsonDocument = Type.Object({}, { additionalProperties: true, description: 
 // Inline scripts would need 'unsafe-inline'; each page loads its start-up script from /docs/assets.
 const page = (title: string, head: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-  `<title>${title}</title>${head}</head><body>${body}</body></html>`;
+  `<title>${title}</title><link rel="icon" href="data:,">${head}</head><body>${body}</body></html>`;
 
 const INDEX = page(
   'Lobbybee Realtime API',
