@@ -11,8 +11,10 @@ import { InboundFrames, OutboundFrames, SocketContracts } from '../../src/protoc
 import { projectRoot } from '../../src/util/paths.js';
 import { documents } from '../../scripts/gen-api-docs.js';
 import { startApp } from '../helpers/app.js';
+import { captureMountedTable } from '../helpers/fuzz.js';
 import { request } from '../helpers/http.js';
 
+const mounted = captureMountedTable();
 const app = await startApp(t);
 // No assertion before the subtests: tap would end the file's top level while these still wait.
 const served = async (p: string) => {
@@ -28,6 +30,12 @@ const operations = Object.entries(openapi['paths'] as Record<string, Record<stri
 
 t.test('every mounted route declares its contract', async (t) => {
   t.ok(operations.length >= 45, `${operations.length} operations`);
+  const listed = new Set(operations.map((o) => o.route));
+  const key = (r: { method: string; path: string }) => `${r.method} ${r.path.replace(/\/$/, '').replace(/\/\*$/, '/{path}').replace(/:(\w+)/g, '{$1}')}`;
+  const absent = mounted.routes.map(key).filter((k) => !listed.has(k));
+  t.same(absent, [], `mounted routes missing from /openapi.json (mount docsRoutes last in src/app/run.ts):\n${absent.join('\n')}`);
+  const undocumented = mounted.routes.filter((r) => !r.doc).map(key);
+  t.same(undocumented, [], `routes without a RouteDoc (give each route a \`doc\`: see src/protocol/contract.ts):\n${undocumented.join('\n')}`);
   const missing = operations.filter((o) => o.op['x-missing-contract']).map((o) => o.route);
   t.same(missing, [], `routes without a RouteDoc (give each route a \`doc\`: see src/protocol/contract.ts):\n${missing.join('\n')}`);
   const noSuccess = operations.filter((o) => !Object.keys(o.op.responses ?? {}).some((s) => /^[23]\d\d$/.test(s))).map((o) => o.route);
@@ -112,7 +120,7 @@ t.test('/docs renders both documents from this origin', async (t) => {
     const csp = page.headers.get('content-security-policy') ?? '';
     t.match(csp, /default-src 'self'/, `${p}: same-origin only`);
     t.notMatch(page.body, /https?:\/\//, `${p}: no outside URL`);
-    const srcs = [...String(page.body).matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const srcs = [...String(page.body).matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((s) => s !== 'data:,');
     for (const s of scripts) t.ok(srcs.includes(`/docs/assets/${s}`), `${p} loads ${s}`);
     for (const src of srcs) {
       const asset = await fetch(app.base + src);

@@ -2,7 +2,7 @@
 // (the RouteDocs behind /openapi.json): auth, directory, channels, chat and operations, success
 // and error replies alike. Response schemas are closed, so a presenter that adds, drops or
 // retypes a field fails here until the schema says so.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { TSchema } from 'typebox';
 import type { ReplyDoc } from '../../src/protocol/contract.js';
 import { ErrorReply } from '../../src/protocol/rest/replies.js';
@@ -24,7 +24,7 @@ function declared(method: string, template: string, status: number): TSchema | u
 
 let checked = 0;
 /** Asserts `res` is a reply `method template` declares, and that its body fits the declared schema. */
-function conforms(tt: Tap.Test, method: string, template: string, res: HttpResult, expected: number): HttpResult {
+function conforms(tt: Test, method: string, template: string, res: HttpResult, expected: number): HttpResult {
   tt.equal(res.status, expected, `${method} ${template} → ${expected} (${JSON.stringify(res.body).slice(0, 300)})`);
   const schema = res.status >= 400 ? ErrorReply : declared(method, template, res.status);
   if (res.status < 400) tt.ok(schema || res.status === 204, `${method} ${template} declares ${res.status}`);
@@ -32,9 +32,6 @@ function conforms(tt: Tap.Test, method: string, template: string, res: HttpResul
   checked++;
   return res;
 }
-
-type Tap = typeof t;
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 t.test('responses match their declared schemas', async (t) => {
   const w = await startDirectory(t);

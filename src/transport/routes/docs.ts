@@ -68,12 +68,12 @@ const html = (body: string, evalToo = false): Reply => ({
   headers: { 'content-security-policy': csp(evalToo), 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' },
 });
 
-/** `routes` is the whole table the node mounts (these included): the document lists every one. */
+/**
+ * `routes` is the rest of the table the node mounts: call this last. Both documents are built
+ * here, once, at start-up (tens of milliseconds), not on a request's time.
+ */
 export function docsRoutes(routes: readonly Route[], deps: DocsDeps): Route[] {
   const info = { version: deps.version, ...(deps.publicUrl ? { serverUrl: deps.publicUrl } : {}) };
-  // Built on first request, once the table is complete (these routes are part of it).
-  let openapi: string | undefined;
-  let asyncapi: string | undefined;
   const root = projectRoot();
   const assets = new Map<string, Buffer>();
   const json = (data: string): Reply => ({ status: 200, raw: { contentType: 'application/json; charset=utf-8', data }, headers: { 'cache-control': 'no-cache' } });
@@ -82,9 +82,11 @@ export function docsRoutes(routes: readonly Route[], deps: DocsDeps): Route[] {
     responses: { 200: { description, contentType: 'application/json', schema: JsonDocument } },
   });
   const htmlDoc = (summary: string) => ({ summary, responses: { 200: { description: 'an HTML page', contentType: 'text/html' } } });
-  return [
-    { method: 'GET', path: '/openapi.json', handler: () => json((openapi ??= JSON.stringify(buildOpenApi(routes as Route[], info)))), doc: doc('This document', 'OpenAPI 3.1') },
-    { method: 'GET', path: '/asyncapi.json', handler: () => json((asyncapi ??= JSON.stringify(buildAsyncApi(info)))), doc: doc('The WebSocket contract', 'AsyncAPI 3.0') },
+  let openapi = '';
+  const asyncapi = JSON.stringify(buildAsyncApi(info));
+  const own: Route[] = [
+    { method: 'GET', path: '/openapi.json', handler: () => json(openapi), doc: doc('This document', 'OpenAPI 3.1') },
+    { method: 'GET', path: '/asyncapi.json', handler: () => json(asyncapi), doc: doc('The WebSocket contract', 'AsyncAPI 3.0') },
     { method: 'GET', path: '/docs', handler: () => html(INDEX), doc: htmlDoc('Links to the rendered contracts') },
     { method: 'GET', path: '/docs/http', handler: () => html(HTTP_PAGE), doc: htmlDoc('The REST contract, rendered (swagger-ui)') },
     { method: 'GET', path: '/docs/ws', handler: () => html(WS_PAGE, true), doc: htmlDoc('The WebSocket contract, rendered (AsyncAPI React component)') },
@@ -109,4 +111,6 @@ export function docsRoutes(routes: readonly Route[], deps: DocsDeps): Route[] {
       },
     },
   ];
+  openapi = JSON.stringify(buildOpenApi([...routes, ...own], info));
+  return own;
 }
