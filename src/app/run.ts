@@ -28,6 +28,7 @@ import { channelMediaToken, graphApiUrl } from './whatsapp-inbound.js';
 import { mediaRoutes } from '../transport/routes/media.js';
 import { templateRoutes } from '../transport/routes/templates.js';
 import { buildTemplates } from './whatsapp.js';
+import { docsRoutes, packageVersion } from '../transport/routes/docs.js';
 import { MediaService } from '../media/service.js';
 import { DiskStorage } from '../media/storage-disk.js';
 import { S3Storage } from '../media/storage-s3.js';
@@ -208,6 +209,8 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       ...templateRoutes({ whatsapp: templates.whatsapp, templates: templates.messages, chat: chat.core, mediaUrl }, kit),
       ...whatsapp.routes,
     ];
+    // Last: /openapi.json lists every route above (and these).
+    routes.push(...docsRoutes(routes, { version: packageVersion(), publicUrl: config.http.publicUrl }));
     server.mount(router, routes, sockets);
     life.add('ops gauges', startOpsGauges({ metrics, sql: db.sql, migrated: db.migrated, dependencies: dependencies({ db, bus, storage, webhookMode: config.webhook.mode }) }));
 

@@ -1,7 +1,8 @@
 // Reads the environment once, validates it against EnvSchema and shapes it into sections, so
 // each part of the service receives only the section it uses. No other module reads process.env.
 import os from 'node:os';
-import { Value } from '@sinclair/typebox/value';
+import { Settings } from 'typebox/system';
+import { Value } from 'typebox/value';
 import { EnvSchema, SECRET_KEYS, type Env } from './schema.js';
 
 export class ConfigError extends Error {
@@ -29,8 +30,19 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const value = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...raw })) as Env;
   const problems: string[] = [];
   const bad = new Set<string>();
-  for (const err of Value.Errors(EnvSchema, value)) {
-    const key = err.path.replace(/^\//, '');
+  const before = Settings.Get().maxErrors;
+  // Every variable may be bad, and a union reports once per variant as well as once in all.
+  Settings.Set({ maxErrors: 1000 });
+  let errors;
+  try {
+    errors = Value.Errors(EnvSchema, value);
+  } finally {
+    Settings.Set({ maxErrors: before });
+  }
+  for (const err of errors) {
+    const key = err.instancePath.replace(/^\//, '');
+    // One problem per variable: a failed union says so once, not once per variant.
+    if (bad.has(key) || err.schemaPath.includes('/anyOf/')) continue;
     bad.add(key);
     problems.push(`${key}: ${err.message.toLowerCase()} (got ${describe(key, raw[key])})`);
   }

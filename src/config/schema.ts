@@ -1,6 +1,6 @@
 // The environment contract: every setting the service reads, with its default and meaning.
 // README's configuration table and .env.example are checked against this file by a test.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 
 const Str = (def: string, description: string, extra: { secret?: boolean } = {}) =>
   Type.String({ default: def, description, ...extra });

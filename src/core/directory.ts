@@ -36,6 +36,15 @@ export interface Hotel {
   time_zone: string;
   check_in_time: string;
   check_out_time: string;
+  google_review_link: string;
+  google_map_link: string;
+  /** HH:MM:SS, or null until the hotel sets it. */
+  breakfast_time: string | null;
+  lunch_time: string | null;
+  dinner_time: string | null;
+  breakfast_reminder: boolean;
+  lunch_reminder: boolean;
+  dinner_reminder: boolean;
   status: 'pending' | 'verified' | 'suspended' | 'rejected';
   is_active: boolean;
   created_at: Date;
@@ -116,7 +125,9 @@ export interface Notification {
 /** A hotel's editable fields; a platform admin alone may set status and is_active. */
 export type HotelPatchInput = Partial<Pick<Hotel,
   'name' | 'description' | 'address' | 'city' | 'state' | 'country' | 'pincode' | 'phone' | 'email'
-  | 'time_zone' | 'check_in_time' | 'check_out_time' | 'status' | 'is_active'>>;
+  | 'time_zone' | 'check_in_time' | 'check_out_time' | 'status' | 'is_active'
+  | 'google_review_link' | 'google_map_link' | 'breakfast_time' | 'lunch_time' | 'dinner_time'
+  | 'breakfast_reminder' | 'lunch_reminder' | 'dinner_reminder'>>;
 
 export interface HotelInput extends HotelPatchInput {
   name: string;
@@ -137,6 +148,8 @@ export interface UserInput {
 
 export interface UserPatchInput extends Partial<Omit<UserInput, 'hotel_id'>> {
   is_active?: boolean;
+  /** The dashboard's name for is_active on its staff page: the same flag. */
+  is_active_hotel_user?: boolean;
 }
 
 export interface RoomInput {

@@ -22,8 +22,13 @@ export class RoomService {
     return r;
   }
 
-  list(actor: User, q: { floor?: number; status?: string; hotel?: string }, page: Page): Promise<Paged<Room>> {
-    return store.listRooms(this.sql, { hotelId: listScope(actor, q.hotel), floor: q.floor, status: q.status }, page);
+  list(actor: User, q: { floor?: number; status?: string; search?: string; hotel?: string }, page: Page): Promise<Paged<Room>> {
+    return store.listRooms(this.sql, { hotelId: listScope(actor, q.hotel), floor: q.floor, status: q.status, search: q.search }, page);
+  }
+
+  /** The floors that have rooms, lowest first (the rooms page's floor filter). */
+  floors(actor: User, q: { hotel?: string }): Promise<number[]> {
+    return store.roomFloors(this.sql, listScope(actor, q.hotel));
   }
 
   async create(actor: User, body: RoomInput): Promise<Room> {

@@ -108,7 +108,8 @@ export class UserService {
     return (await store.findUserById(this.deps.sql, id))!;
   }
 
-  async update(actor: User, id: number, body: UserPatchInput): Promise<User> {
+  async update(actor: User, id: number, input: UserPatchInput): Promise<User> {
+    const body = activeFlag(input);
     const target = await this.get(actor, id);
     const self = target.id === actor.id;
     const admin = canManageHotel(actor) && (isPlatformAdmin(actor) || canAssignUserType(actor, target.user_type));
@@ -161,4 +162,14 @@ export class UserService {
   async deactivate(actor: User, id: number): Promise<void> {
     await this.update(actor, id, { is_active: false });
   }
+}
+
+/** The dashboard's staff page sends is_active_hotel_user: the same flag as is_active. */
+function activeFlag(input: UserPatchInput): Omit<UserPatchInput, 'is_active_hotel_user'> {
+  const { is_active_hotel_user: alias, ...body } = input;
+  if (alias === undefined) return body;
+  if (body.is_active !== undefined && body.is_active !== alias) {
+    throw ValidationError.of({ is_active_hotel_user: 'must equal is_active when both are sent' });
+  }
+  return { ...body, is_active: alias };
 }

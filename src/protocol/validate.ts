@@ -3,19 +3,32 @@
 // The cost of validating one input is bounded by its schema, not by the input's size:
 // - the compiled Check stops at the first failed keyword (a length limit before a pattern);
 // - error reporting (TypeBox Errors, which runs every keyword) sees the input with each string and
-//   array cut to one past the longest limit anywhere in the schema and each object cut to the
-//   names the schema knows plus MAX_REPORTED others, and stops after MAX_REPORTED fields: a 1 MB
-//   string is still reported as too long, but no pattern ever runs over it;
+//   array cut to one past the longest limit anywhere in the schema (strings: twice that in UTF-16
+//   units, as limits count code points) and each object cut to the names the schema knows plus
+//   MAX_REPORTED others, and buffers at most MAX_ERRORS errors: a 1 MB string is still reported
+//   as too long, but no pattern ever runs over it;
 // - patterns are written so they cannot backtrack (test/unit/validation-schemas.test.ts).
 // A value that passes its schema is then held to the text rule (core/text.ts) in one walk.
-import { Kind, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { ValueErrorType } from '@sinclair/typebox/errors';
+import type { Static, TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import type { TLocalizedValidationError } from 'typebox/error';
+import { Settings } from 'typebox/system';
 import { ValidationError, type FieldProblems } from '../core/errors.js';
 import { textProblem } from '../core/text.js';
 
 /** Beyond this many bad fields, a report names no more (a body of 10,000 bad ids gets 50). */
 export const MAX_REPORTED = 50;
+/**
+ * Errors buffered per report: a union adds one per variant, so several per field; and an array's
+ * own limit is reported after its items, so a full array of bad items must still leave room.
+ */
+const maxErrorsOf = (b: Bounds) => 20 * MAX_REPORTED + (Number.isFinite(b.items) ? 2 * (b.items + 1) : 0);
+
+/** The kind TypeBox gives a schema it built ('Object', 'String', …); undefined for plain JSON Schema. */
+export function kindOf(schema: unknown): string | undefined {
+  const kind = typeof schema === 'object' && schema !== null ? (schema as Record<string, unknown>)['~kind'] : undefined;
+  return typeof kind === 'string' ? kind : undefined;
+}
 
 /** The largest limits of a schema: how deep it nests, its longest string and array, its names. */
 interface Bounds {
@@ -28,16 +41,19 @@ interface Bounds {
 }
 
 interface Compiled {
-  check: TypeCheck<TSchema>;
+  check: Validator<{}, TSchema>;
   bounds: Bounds;
 }
+
+/** A schema's keywords (TypeBox 1.x types do not index them). */
+type Json = Record<string, unknown>;
 
 const compiled = new WeakMap<TSchema, Compiled>();
 
 function compiledOf(schema: TSchema): Compiled {
   let c = compiled.get(schema);
   if (!c) {
-    c = { check: TypeCompiler.Compile(schema), bounds: boundsOf(schema) };
+    c = { check: Compile(schema), bounds: boundsOf(schema) };
     compiled.set(schema, c);
   }
   return c;
@@ -45,9 +61,10 @@ function compiledOf(schema: TSchema): Compiled {
 
 function boundsOf(schema: TSchema): Bounds {
   const b: Bounds = { depth: 0, length: 0, items: 0, names: new Set(), open: false };
-  const visit = (s: TSchema, depth: number): void => {
+  const visit = (schema: TSchema, depth: number): void => {
+    const s = schema as Json;
     b.depth = Math.max(b.depth, depth);
-    switch (s[Kind]) {
+    switch (kindOf(s)) {
       case 'String':
         b.length = Math.max(b.length, typeof s['maxLength'] === 'number' ? s['maxLength'] : Infinity);
         break;
@@ -87,7 +104,8 @@ function boundsOf(schema: TSchema): Bounds {
 /** `value` as error reporting sees it, cut to what can show every problem the report names. */
 function bounded(value: unknown, b: Bounds, depth = 0): unknown {
   if (b.open) return value;
-  if (typeof value === 'string') return value.length > b.length + 1 ? value.slice(0, b.length + 1) : value;
+  // Limits count code points, up to two UTF-16 units each.
+  if (typeof value === 'string') return value.length > 2 * (b.length + 1) ? value.slice(0, 2 * (b.length + 1)) : value;
   if (value === null || typeof value !== 'object' || depth > b.depth) return value;
   if (Array.isArray(value)) return (value.length > b.items + 1 ? value.slice(0, b.items + 1) : value).map((v) => bounded(v, b, depth + 1));
   const kept: Array<[string, unknown]> = [];
@@ -99,22 +117,116 @@ function bounded(value: unknown, b: Bounds, depth = 0): unknown {
   return Object.fromEntries(kept);
 }
 
-function fieldName(path: string, root: string): string {
-  const name = path.replace(/^\//, '').replace(/\//g, '.');
-  return name === '' ? root : name;
+/** A JSON pointer ("/list/0/a~1b") as a field name ("list.0.a/b"). */
+function fieldName(pointer: string, root: string): string {
+  if (pointer === '') return root;
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
 }
 
-function describe(type: ValueErrorType, message: string, schema: TSchema): string {
-  if (type === ValueErrorType.ObjectRequiredProperty) return 'is required';
-  if (type === ValueErrorType.ObjectAdditionalProperties) return 'is not a known field';
-  const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
-  if (options && options.every((o) => o !== undefined)) return `must be one of: ${options.join(', ')}`;
-  // A union such as (email | ''): name what its described variant expects.
-  const described = (schema.anyOf as TSchema[] | undefined)?.find((s) => s.description);
-  if (type === ValueErrorType.Union && !schema.description && described) return `must be ${described.description}`;
-  if (schema.description && type === ValueErrorType.StringPattern) return `must be ${schema.description}`;
-  if (schema.description && type !== ValueErrorType.Object) return `${message.toLowerCase()} (${schema.description})`;
-  return message.toLowerCase();
+/** The sub-schema an error's schemaPath ("#/properties/a/anyOf/0") points at. */
+function schemaAt(root: TSchema, schemaPath: string): Record<string, unknown> {
+  let s: unknown = root;
+  for (const part of schemaPath.replace(/^#\/?/, '').split('/')) {
+    if (part === '' || typeof s !== 'object' || s === null) continue;
+    s = (s as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {};
+}
+
+/** The error in the words this API has always used ("expected string length less or equal to 8"). */
+function message(err: TLocalizedValidationError, schema: Record<string, unknown>): string {
+  const p = err.params as { limit?: number; pattern?: string; format?: string; type?: string };
+  const noun = schema['type'] === 'integer' ? 'integer' : 'number';
+  switch (err.keyword) {
+    case 'maxLength':
+      return `expected string length less or equal to ${p.limit}`;
+    case 'minLength':
+      return `expected string length greater or equal to ${p.limit}`;
+    case 'maximum':
+      return `expected ${noun} to be less or equal to ${p.limit}`;
+    case 'minimum':
+      return `expected ${noun} to be greater or equal to ${p.limit}`;
+    case 'exclusiveMaximum':
+      return `expected ${noun} to be less than ${p.limit}`;
+    case 'exclusiveMinimum':
+      return `expected ${noun} to be greater than ${p.limit}`;
+    case 'maxItems':
+      return `expected array length to be less or equal to ${p.limit}`;
+    case 'minItems':
+      return `expected array length to be greater or equal to ${p.limit}`;
+    case 'type':
+      return `expected ${typeof schema['type'] === 'string' ? schema['type'] : 'another type'}`;
+    case 'const':
+      return `expected ${JSON.stringify(schema['const'])}`;
+    case 'pattern':
+      return `expected string to match '${p.pattern}'`;
+    case 'format':
+      return `expected string to match '${p.format}' format`;
+    case 'anyOf':
+      return 'expected union value';
+    default:
+      return err.message.toLowerCase();
+  }
+}
+
+function describe(err: TLocalizedValidationError, schema: Record<string, unknown>): string {
+  const description = typeof schema['description'] === 'string' ? schema['description'] : undefined;
+  const variants = Array.isArray(schema['anyOf']) ? (schema['anyOf'] as Array<Record<string, unknown>>) : undefined;
+  if (err.keyword === 'anyOf' && variants) {
+    if (variants.every((v) => v['const'] !== undefined)) return `must be one of: ${variants.map((v) => v['const']).join(', ')}`;
+    if (description) return `must be ${description}`;
+    // A union such as (email | ''): name what its described variant expects.
+    const described = variants.find((v) => typeof v['description'] === 'string');
+    if (described) return `must be ${described['description'] as string}`;
+  }
+  if (description && (err.keyword === 'pattern' || err.keyword === 'format')) return `must be ${description}`;
+  if (description && !(err.keyword === 'type' && schema['type'] === 'object')) return `${message(err, schema)} (${description})`;
+  return message(err, schema);
+}
+
+/** Each error as [field, problem]; a failed union is one problem, not one per variant. */
+function* report(schema: TSchema, errors: TLocalizedValidationError[], root: string): Generator<[string, string]> {
+  const unions = new Set<string>();
+  for (const e of errors) if (e.keyword === 'anyOf') unions.add(`${e.instancePath} ${e.schemaPath}`);
+  for (const e of errors) {
+    const inUnion = e.schemaPath.indexOf('/anyOf/');
+    if (inUnion >= 0 && ownedByUnion(e, e.schemaPath.slice(0, inUnion), unions)) continue;
+    if (e.keyword === 'required') {
+      for (const name of (e.params as { requiredProperties: string[] }).requiredProperties) yield [fieldName(`${e.instancePath}/${name}`, root), 'is required'];
+    } else if (e.keyword === 'additionalProperties') {
+      for (const name of (e.params as { additionalProperties: string[] }).additionalProperties) yield [fieldName(`${e.instancePath}/${name}`, root), 'is not a known field'];
+    } else if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')) {
+      yield [fieldName(e.instancePath, root), 'is not a known field'];
+    } else {
+      yield [fieldName(e.instancePath, root), describe(e, schemaAt(schema, e.schemaPath))];
+    }
+  }
+}
+
+/** Whether a union at `unionPath` failed at this error's instance path or one above it. */
+function ownedByUnion(e: TLocalizedValidationError, unionPath: string, unions: Set<string>): boolean {
+  let at = e.instancePath;
+  for (;;) {
+    if (unions.has(`${at} ${unionPath}`)) return true;
+    if (at === '') return false;
+    at = at.slice(0, at.lastIndexOf('/'));
+  }
+}
+
+/** The errors of `value`, a field's own (an array's length) before those of its parts. */
+function errorsOf(check: Validator<{}, TSchema>, bounds: Bounds, value: unknown): TLocalizedValidationError[] {
+  const before = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: maxErrorsOf(bounds) });
+  try {
+    const depth = (e: TLocalizedValidationError) => e.instancePath.split('/').length;
+    return check.Errors(value).sort((a, b) => depth(a) - depth(b));
+  } finally {
+    Settings.Set({ maxErrors: before });
+  }
 }
 
 /** Adds a problem for every string breaking the text rule (up to MAX_REPORTED fields in all). */
@@ -140,8 +252,8 @@ export function problems(schema: TSchema, value: unknown, root = 'body'): FieldP
     return out;
   }
   const view = bounded(value, bounds);
-  for (const err of check.Errors(view)) {
-    out[fieldName(err.path, root)] ??= describe(err.type, err.message, err.schema);
+  for (const [field, problem] of report(schema, errorsOf(check, bounds, view), root)) {
+    out[field] ??= problem;
     if (Object.keys(out).length >= MAX_REPORTED) return out;
   }
   textProblems(view, bounds, root, out);
@@ -154,13 +266,16 @@ const INTEGER_TEXT = /^-?\d+$/;
 /**
  * Query-string values typed by an object schema, strictly: an integer field takes only digits
  * ("1e20", "1.5" or "0x10" stay strings and are refused by validate), a boolean field true/false
- * or 1/0; everything else stays a string. (TypeBox's Value.Convert would read "1e20" as 1.)
+ * or 1/0; everything else stays a string; an empty value is left out, as if absent. (TypeBox's
+ * Value.Convert would read "1e20" as 1.)
  */
 export function queryValues(schema: TSchema, raw: Iterable<[string, string]>): Record<string, unknown> {
-  const properties = (schema['properties'] ?? {}) as Record<string, TSchema>;
+  const properties = ((schema as Json)['properties'] ?? {}) as Record<string, TSchema>;
   const out: Record<string, unknown> = {};
   for (const [key, text] of raw) {
-    const kind = Object.hasOwn(properties, key) ? properties[key]![Kind] : undefined;
+    // `?status=&floor=` is how the dashboard says "no filter": an empty value counts as absent.
+    if (text === '') continue;
+    const kind = Object.hasOwn(properties, key) ? kindOf(properties[key]) : undefined;
     let value: unknown = text;
     if (kind === 'Integer' && INTEGER_TEXT.test(text)) value = Number(text);
     else if (kind === 'Boolean' && /^(true|1)$/i.test(text)) value = true;

@@ -5,8 +5,8 @@
 // as a whole (a delivery that does not match is a 400 naming the field); each message is then
 // checked against the schema of its kind apart (MessageSchemas), so one odd message becomes a note
 // instead of refusing a delivery that Meta would retry for days.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { ValidationError } from '../core/errors.js';
 import { problems } from './validate.js';
 
@@ -127,7 +127,7 @@ export const WaVerifyQuery = Type.Object(
 
 export const WA_SIGNATURE_HEADER = 'x-hub-signature-256';
 
-const envelopeCheck = TypeCompiler.Compile(WaEnvelope);
+const envelopeCheck = Compile(WaEnvelope);
 
 /**
  * The envelope, or a 400 naming the bad fields. Unlike validate(), text is not refused for NUL or

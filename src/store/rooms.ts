@@ -37,15 +37,25 @@ export async function deleteRoom(db: Db, hotelId: string, id: number): Promise<b
   return rows.length === 1;
 }
 
-export async function listRooms(db: Db, f: { hotelId: string | null; floor?: number; status?: string }, page: Page): Promise<Paged<Room>> {
+/** `text` as a LIKE pattern matching itself anywhere (its % _ and \\ taken literally). */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export async function listRooms(db: Db, f: { hotelId: string | null; floor?: number; status?: string; search?: string }, page: Page): Promise<Paged<Room>> {
   const where = db`
     where true
     ${f.hotelId ? db`and hotel_id = ${f.hotelId}` : db``}
     ${f.floor !== undefined ? db`and floor = ${f.floor}` : db``}
-    ${f.status ? db`and status = ${f.status}` : db``}`;
+    ${f.status ? db`and status = ${f.status}` : db``}
+    ${f.search ? db`and room_number ilike ${containing(f.search)}` : db``}`;
   const [rows, [c]] = await Promise.all([
     db<Room[]>`select * from rooms ${where} order by floor, room_number limit ${page.limit} offset ${page.offset}`,
     db<{ n: number }[]>`select count(*)::int as n from rooms ${where}`,
   ]);
   return { count: c!.n, rows };
+}
+
+export async function roomFloors(db: Db, hotelId: string | null): Promise<number[]> {
+  const rows = await db<{ floor: number }[]>`
+    select distinct floor from rooms ${hotelId ? db`where hotel_id = ${hotelId}` : db``} order by floor`;
+  return rows.map((r) => r.floor);
 }

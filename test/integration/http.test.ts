@@ -1,7 +1,7 @@
 // HTTP plumbing over uWS: ops endpoints, 404/405, trailing slashes, CORS, and clients that
 // disconnect in the middle of a body — the process must keep serving.
 import net from 'node:net';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import t from 'tap';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';

@@ -22,7 +22,7 @@ const blamed = (err: ConfigError) => err.problems.map((p) => p.split(':')[0]);
 t.test('an empty environment gives every default', async (t) => {
   const env = parseEnv({});
   for (const [key, schema] of Object.entries(EnvSchema.properties)) {
-    t.same(env[key as keyof typeof env], (schema as { default: unknown }).default, `${key} defaults`);
+    t.same(env[key as keyof typeof env], (schema as unknown as { default: unknown }).default, `${key} defaults`);
   }
   const config = loadConfig({});
   t.equal(config.env, 'development');

@@ -11,8 +11,8 @@
 //   the command layer names the message reacted to when it is ours;
 // - unsupported, unknown, system, any type we do not know, or a known type whose body does not
 //   match its schema → a `system` note saying what arrived.
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { TSchema } from '@sinclair/typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import type { TSchema } from 'typebox';
 import { canonicalDepartment, type Department } from '../../core/departments.js';
 import type { DeliveryStatus, MediaType } from '../../core/chat.js';
 import { repairText } from '../../core/text.js';
@@ -49,8 +49,8 @@ export interface WaStatusUpdate {
   recipient: string | null;
 }
 
-const checks = new Map<string, TypeCheck<TSchema>>(
-  Object.entries(MessageSchemas).map(([k, s]) => [k, TypeCompiler.Compile(s as TSchema)]),
+const checks = new Map<string, Validator<{}, TSchema>>(
+  Object.entries(MessageSchemas).map(([k, s]) => [k, Compile(s as TSchema)]),
 );
 
 const clean = (s: string | undefined | null): string => repairText(s ?? '');

@@ -11,7 +11,7 @@
 // JetStream and answers after the publish acks; in-process mode stores everything and answers
 // after commit. Either way a change is processed the same way (WhatsAppInbound.batch).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Compile } from 'typebox/compile';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../obs/log.js';
 import { WaChangeValue, type WaEnvelope } from '../../protocol/whatsapp.js';
@@ -85,7 +85,7 @@ export interface AcceptResult {
 
 const HEX64 = /^[0-9a-f]{64}$/i;
 const LOG_REFUSED_MS = 10 * 60_000;
-const checkValue = TypeCompiler.Compile(WaChangeValue);
+const checkValue = Compile(WaChangeValue);
 
 /** X-Hub-Signature-256 of a raw body under an app secret (tests and the bench sign with it). */
 export function metaSignature(appSecret: string, raw: string | Buffer): string {

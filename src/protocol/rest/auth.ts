@@ -1,5 +1,5 @@
 // Wire shapes of login, refresh, logout and password change (as the dashboard sends them).
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 
 export const LoginBody = Type.Object(
   {

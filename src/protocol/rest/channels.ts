@@ -1,6 +1,6 @@
 // Wire shapes of /api/channels/: the provider accounts / numbers a hotel receives guests on.
 // A channel's secrets (WhatsApp Cloud API, later) are write-only: presentChannel never shows them.
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { CHANNEL_PROVIDERS } from '../../core/channel.js';
 import { PageQuery } from './paging.js';
 

@@ -1,6 +1,6 @@
 // Wire shapes of the chat REST API: request bodies and queries. Responses are built by
 // transport/presenters/chat.ts, socket `message` events by chat/message-frame.ts.
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { CONVERSATION_STATUSES, CONVERSATION_TYPES, MEDIA_TYPES } from '../../core/chat.js';
 import { PageQuery } from './paging.js';
 

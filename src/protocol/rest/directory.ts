@@ -1,6 +1,6 @@
 // Wire shapes of the directory endpoints: request bodies and queries (typebox). Responses are
 // built by transport/presenters/directory.ts.
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../core/directory.js';
 import { PageQuery } from './paging.js';
 
@@ -25,6 +25,8 @@ const Department = Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Typ
   description: 'one department or a list: Reception, Housekeeping, Room Service, Restaurant, Management',
 });
 
+const Link = Type.String({ minLength: 1, maxLength: 500, pattern: '^https?://[^\\s]+$', description: 'an http(s) URL' });
+
 // ───── hotels ─────
 const hotelFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -39,6 +41,15 @@ const hotelFields = {
   time_zone: Type.String({ minLength: 1, maxLength: 64, description: 'an IANA time zone such as Asia/Kolkata' }),
   check_in_time: Time,
   check_out_time: Time,
+  // The onboarding wizard's profile fields ('' clears a link, null a meal time).
+  google_review_link: Type.Union([Link, Type.Literal('')]),
+  google_map_link: Type.Union([Link, Type.Literal('')]),
+  breakfast_time: Type.Union([Time, Type.Null()]),
+  lunch_time: Type.Union([Time, Type.Null()]),
+  dinner_time: Type.Union([Time, Type.Null()]),
+  breakfast_reminder: Type.Boolean(),
+  lunch_reminder: Type.Boolean(),
+  dinner_reminder: Type.Boolean(),
 };
 export const HotelCreate = Type.Object(
   {
@@ -78,6 +89,7 @@ export const UserPatch = Type.Object(
     user_type: Type.Optional(literals(USER_TYPES)),
     department: Type.Optional(Department),
     is_active: Type.Optional(Type.Boolean()),
+    is_active_hotel_user: Type.Optional(Type.Boolean({ description: 'the same flag as is_active (the dashboard\'s staff page sends this name)' })),
   },
   strict,
 );
@@ -98,9 +110,16 @@ export const RoomCreate = Type.Object(
 );
 export const RoomPatch = Type.Partial(Type.Omit(RoomCreate, ['hotel_id']), strict);
 export const RoomQuery = Type.Object(
-  { ...PageQuery, floor: Type.Optional(RoomCreate.properties.floor), status: Type.Optional(literals(ROOM_STATUSES)), hotel: Type.Optional(Type.String({ maxLength: 36 })) },
+  {
+    ...PageQuery,
+    floor: Type.Optional(RoomCreate.properties.floor),
+    status: Type.Optional(literals(ROOM_STATUSES)),
+    search: Type.Optional(Type.String({ maxLength: 25, description: 'part of a room number' })),
+    hotel: Type.Optional(Type.String({ maxLength: 36 })),
+  },
   strict,
 );
+export const RoomFloorsQuery = Type.Object({ hotel: Type.Optional(Type.String({ maxLength: 36 })) }, strict);
 
 // ───── guests ─────
 export const GuestCreate = Type.Object(

@@ -1,7 +1,7 @@
 // Wire shapes of the dashboard's message-templates page: /api/chat/templates/… (global templates)
 // and /api/chat/custom-templates/… (the hotel's own). Create and update come as JSON or as
 // multipart form fields (all strings); formValues() turns the latter into the types below first.
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { TEMPLATE_TYPE_VALUES } from '../../core/message-templates.js';
 import { PageQuery } from './paging.js';
 

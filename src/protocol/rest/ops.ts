@@ -1,5 +1,5 @@
 // Wire shapes of the operator console's API (/api/ops/...).
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { DEPARTMENTS } from '../../core/departments.js';
 
 const strict = { additionalProperties: false } as const;

@@ -1,5 +1,5 @@
 // DRF-style pages: {count, next, previous, results}, with page / page_size in the query.
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 
 export const PageQuery = {
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'page number, from 1' })),

@@ -1,6 +1,6 @@
 // Wire shapes of the WhatsApp template API: approved templates synced from each channel's
 // Business Account (/api/whatsapp/templates/…) and a staff reply sent as one (/api/chat/send-template/).
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { PageQuery } from './paging.js';
 
 const strict = { additionalProperties: false } as const;

@@ -2,7 +2,7 @@
 // HttpRequest is copied synchronously here; the body is read as it arrives (uWS does not buffer
 // it), bounded by a size limit, and an aborted client is noticed at once.
 import { Readable } from 'node:stream';
-import type { TSchema, Static } from '@sinclair/typebox';
+import type { TSchema, Static } from 'typebox';
 import type { HttpRequest } from '../uws.js';
 import type { Exchange } from './exchange.js';
 import { TooLargeError, UnsupportedTypeError, ValidationError } from '../../core/errors.js';

@@ -1,5 +1,5 @@
 // Query strings → typed objects, validated like bodies (unknown parameters are refused).
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from 'typebox';
 import { queryValues, validate } from '../../protocol/validate.js';
 import type { HttpContext } from './context.js';
 

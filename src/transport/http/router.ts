@@ -2,6 +2,7 @@
 // as an `any` handler that dispatches on method, so a wrong method is a 405 and an unknown path
 // a 404 — never a 401. Errors are mapped to {error, details} here and nowhere else.
 import { createHash } from 'node:crypto';
+import type { RouteDoc } from '../../protocol/contract.js';
 import type { Logger } from '../../obs/log.js';
 import { safeUrl } from '../../obs/log.js';
 import { LATENCY_BUCKETS, type Registry } from '../../obs/metrics.js';
@@ -25,6 +26,11 @@ export interface Route {
   body?: BodyMode;
   /** Exempt from the per-IP rate limit (health probes). */
   unlimited?: boolean;
+  /**
+   * Its contract: query, body and response schemas, published at /openapi.json. Every route has
+   * one; test/contract/api-docs.test.ts names each route (METHOD path) that lacks it.
+   */
+  doc?: RouteDoc;
 }
 
 export interface RouterDeps {

@@ -16,6 +16,14 @@ export function presentHotel(h: Hotel) {
     time_zone: h.time_zone,
     check_in_time: h.check_in_time.slice(0, 5),
     check_out_time: h.check_out_time.slice(0, 5),
+    google_review_link: h.google_review_link,
+    google_map_link: h.google_map_link,
+    breakfast_time: h.breakfast_time?.slice(0, 5) ?? null,
+    lunch_time: h.lunch_time?.slice(0, 5) ?? null,
+    dinner_time: h.dinner_time?.slice(0, 5) ?? null,
+    breakfast_reminder: h.breakfast_reminder,
+    lunch_reminder: h.lunch_reminder,
+    dinner_reminder: h.dinner_reminder,
     status: h.status,
     is_active: h.is_active,
     created_at: h.created_at.toISOString(),
@@ -36,6 +44,8 @@ export function presentUser(u: User) {
     hotel_name: u.hotel_name,
     department: u.departments,
     is_active: u.is_active,
+    // The dashboard's staff page reads this name for the same flag.
+    is_active_hotel_user: u.is_active,
     created_at: u.created_at.toISOString(),
     last_login: u.last_login_at?.toISOString() ?? null,
   };

@@ -9,6 +9,7 @@ import { inboundKey } from '../../jobs/inbound.js';
 import { ConflictError, ValidationError } from '../../core/errors.js';
 import type { MediaUrl } from '../../chat/message-frame.js';
 import * as c from '../../protocol/rest/chat.js';
+import * as r from '../../protocol/rest/replies.js';
 import { restConversation, restMessage } from '../presenters/chat.js';
 import { validate } from '../../protocol/validate.js';
 import type { HttpContext } from '../http/context.js';
@@ -45,6 +46,12 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
     {
       method: 'POST',
       path: '/api/chat/guest-webhook',
+      doc: {
+        summary: 'A guest message from the relay (signed)',
+        auth: 'webhook-signature',
+        body: c.GuestWebhookBody,
+        responses: { 201: r.GuestWebhookReply, 202: r.GuestWebhookQueuedReply },
+      },
       // Authenticated by its signature; provider bursts must not meet the per-IP limit.
       unlimited: true,
       handler: async (ctx) => {
@@ -70,6 +77,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       // Delivery receipts of outbound messages from the provider (signed like the webhook).
       method: 'POST',
       path: '/api/chat/provider-status',
+      doc: { summary: 'Delivery status of a staff reply, from the provider (signed)', auth: 'webhook-signature', body: c.ProviderStatusBody, responses: { 200: r.ProviderStatusReply } },
       unlimited: true,
       handler: async (ctx) => {
         const body = validate(c.ProviderStatusBody, await signedJson(ctx, deps.webhookGuard));
@@ -83,7 +91,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       const now = new Date();
       const data = await queries.list(me, q, p);
       return kit.page(ctx, p, data, (row) => restConversation(row, restMessage(viewOf(row.last_message as unknown as Parameters<typeof viewOf>[0], guestOfRow(row)), deps.mediaUrl, now)));
-    }),
+    }, { doc: { summary: 'The user\'s conversations, newest first (pages of 10)', query: c.ConversationListQuery, responses: { 200: r.Page(r.ConversationReply) } } }),
 
     authed('GET', '/api/chat/conversations/:id', async (ctx, me) => {
       const q = parseQuery(ctx, c.ConversationDetailQuery);
@@ -92,7 +100,7 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
       const rendered = messages.map((m) => restMessage(m, deps.mediaUrl, now));
       const last = restMessage(viewOf(row.last_message as unknown as Parameters<typeof viewOf>[0], guestOfRow(row)), deps.mediaUrl, now);
       return { status: 200, body: { conversation: restConversation(row, last), messages: rendered } };
-    }),
+    }, { doc: { summary: 'A conversation and its messages', query: c.ConversationDetailQuery, responses: { 200: r.ConversationDetailReply } } }),
 
     authed('POST', '/api/chat/conversations/create', async (ctx, me) => {
       const body = await ctx.json(c.CreateConversationBody);
@@ -102,19 +110,19 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
         status: 201,
         body: { message: 'Conversation created successfully', conversation_id: r.conversation_id, guest_name: r.guest_name, department: r.department },
       };
-    }),
+    }, { doc: { summary: 'Start a conversation with a guest', body: c.CreateConversationBody, responses: { 201: r.ConversationCreatedReply } } }),
 
     authed('POST', '/api/chat/conversations/close', async (ctx, me) => {
       const body = await ctx.json(c.ConversationIdBody);
       const changed = await staff.close(me, body.conversation_id);
       return { status: 200, body: { message: changed ? 'Conversation closed successfully' : 'Conversation was already closed', conversation_id: body.conversation_id, status: 'closed' } };
-    }),
+    }, { doc: { summary: 'Close a conversation', body: c.ConversationIdBody, responses: { 200: r.ConversationStatusReply } } }),
 
     authed('POST', '/api/chat/conversations/reopen', async (ctx, me) => {
       const body = await ctx.json(c.ConversationIdBody);
       if (!(await staff.reopen(me, body.conversation_id))) throw new ConflictError('Only a closed conversation can be reopened');
       return { status: 200, body: { message: 'Conversation reopened successfully', conversation_id: body.conversation_id, status: 'active' } };
-    }),
+    }, { doc: { summary: 'Reopen a closed conversation', body: c.ConversationIdBody, responses: { 200: r.ConversationStatusReply } } }),
 
     authed('POST', '/api/chat/messages/mark-read', async (ctx, me) => {
       const body = await ctx.json(c.MarkReadBody);
@@ -129,12 +137,12 @@ export function chatRoutes(deps: ChatRouteDeps, kit: Kit): Route[] {
           up_to_seq: r.upToSeq,
         },
       };
-    }),
+    }, { doc: { summary: 'Mark messages read', body: c.MarkReadBody, responses: { 200: r.MarkReadReply } } }),
 
     authed('POST', '/api/chat/messages/typing', async (ctx, me) => {
       const body = await ctx.json(c.TypingBody);
       await staff.typing(me, body.conversation_id, body.is_typing);
       return { status: 200, body: { success: true, conversation_id: body.conversation_id, is_typing: body.is_typing, timestamp: new Date().toISOString() } };
-    }),
+    }, { doc: { summary: 'Typing indicator', body: c.TypingBody, responses: { 200: r.TypingReply } } }),
   ];
 }

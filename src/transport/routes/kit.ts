@@ -19,6 +19,7 @@ export function makeKit(auth: AuthService, publicUrl: string): Kit {
   return {
     authed: (method, path, handler, opts = {}) => ({
       ...opts,
+      ...(opts.doc ? { doc: { auth: 'bearer' as const, ...opts.doc } } : {}),
       method,
       path,
       handler: async (ctx) => handler(ctx, await auth.authenticate(ctx.headers['authorization'])),

@@ -2,6 +2,7 @@
 // readiness.ts) and Prometheus metrics.
 import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from '../../obs/metrics.js';
+import * as r from '../../protocol/rest/replies.js';
 import { AuthError } from '../../core/errors.js';
 import type { Route } from '../http/router.js';
 import { readiness, type Dependency } from './readiness.js';
@@ -25,12 +26,14 @@ export function opsRoutes(deps: OpsDeps): Route[] {
     {
       method: 'GET',
       path: '/healthz',
+      doc: { summary: 'Liveness: the process answers', responses: { 200: r.HealthReply } },
       unlimited: true,
       handler: () => ({ status: 200, body: { status: 'ok', node: deps.nodeId, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000) } }),
     },
     {
       method: 'GET',
       path: '/readyz',
+      doc: { summary: 'Readiness: dependencies up (degraded: optional ones down)', responses: { 200: r.ReadinessReply, 503: { description: 'not ready', schema: r.ReadinessReply, headers: { 'retry-after': 'seconds' } } } },
       unlimited: true,
       handler: async () => {
         const r = await readiness(deps.dependencies);
@@ -42,6 +45,7 @@ export function opsRoutes(deps: OpsDeps): Route[] {
     {
       method: 'GET',
       path: '/metrics',
+      doc: { summary: 'Prometheus metrics', auth: 'metrics-token', responses: { 200: { description: 'Prometheus text format 0.0.4', contentType: 'text/plain' } } },
       unlimited: true,
       handler: async (ctx) => {
         if (deps.metricsToken) {

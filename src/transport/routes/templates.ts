@@ -2,7 +2,7 @@
 // sent as one (/api/chat/send-template/), and the dashboard's message-templates page
 // (/api/chat/templates/… and /api/chat/custom-templates/…). Handlers decode, call the services
 // (which authorise and scope by hotel) and encode.
-import type { Static } from '@sinclair/typebox';
+import type { Static } from 'typebox';
 import type { ChatCore } from '../../chat/core.js';
 import type { MediaUrl } from '../../chat/message-frame.js';
 import { TEMPLATE_TYPES, TEMPLATE_VARIABLES, type CustomTemplate, type GlobalTemplate } from '../../core/message-templates.js';
