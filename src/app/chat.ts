@@ -214,7 +214,10 @@ export function buildChat(p: ChatParts) {
     writer,
     events,
     /** Tells every node that a guest's status, room or number changed. */
-    guestChanged(guestId: number): void {
+    guestChanged(guestId: number, current?: { hotel_id: string; whatsapp_number: string }): void {
+      // This node forgets at once (the request that made the change may be followed by a webhook
+      // before the broadcast comes back); every node, this one included, reloads on the broadcast.
+      guests.invalidateGuest(guestId, current);
       bus.broker.publish(GUEST_CHANGED, enc.encode(String(guestId)));
     },
     async stop() {

@@ -25,7 +25,7 @@ export interface DirectoryParts {
   /** A guest's last active stay at a hotel ended: close their conversations there. */
   checkedOut: (guestId: number, hotelId: string) => Promise<void>;
   /** A guest checked in or out (status, room). */
-  guestChanged: (guestId: number) => void;
+  guestChanged: (guestId: number, current?: { hotel_id: string; whatsapp_number: string }) => void;
   /** A user changed: every node forgets its copy, and ends or recycles the user's sockets. */
   userChanged: (userId: number, change: UserChange) => void;
   /** A hotel was deactivated: its sessions end on every node. */

@@ -101,7 +101,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       cpu,
       log,
       checkedOut: (guestId, hotelId) => chat.core.system.closeGuestConversations(guestId, hotelId),
-      guestChanged: (guestId) => chat.guestChanged(guestId),
+      guestChanged: (guestId, current) => chat.guestChanged(guestId, current),
       userChanged: (userId, change) => revoke.user(userId, change),
       hotelDeactivated: (hotelId) => revoke.hotel(hotelId),
     });

@@ -44,8 +44,14 @@ export class GuestContextCache {
     this.entries.delete(keyOf(hotelId, number));
   }
 
-  invalidateGuest(guestId: number): void {
+  /**
+   * Drops what is known of a guest: the entry found under its id and, when given, the entry of its
+   * current number at its hotel — a number remembered as unknown (a negative entry has no guest id)
+   * must not outlive the guest record that now answers it.
+   */
+  invalidateGuest(guestId: number, current?: { hotel_id: string; whatsapp_number: string }): void {
     const key = this.keyOfGuest.get(guestId);
     if (key) this.entries.delete(key);
+    if (current) this.entries.delete(keyOf(current.hotel_id, current.whatsapp_number));
   }
 }

@@ -13,7 +13,8 @@ import { listScope, notFound, requireRole, writeScope } from './scope.js';
 export interface GuestServiceDeps {
   sql: Sql;
   /** The guest's number or name changed (routing caches must drop it). */
-  onChanged: (guestId: number) => void;
+  /** A guest changed; `current` is its hotel and number when known (caches keyed by number drop them at once). */
+  onChanged: (guestId: number, current?: { hotel_id: string; whatsapp_number: string }) => void;
   defaultRegion?: string;
   signGuestToken: (guestId: number, number: string) => Promise<string>;
   guestTokenTtlS: number;
@@ -57,13 +58,17 @@ export class GuestService {
     const hotelId = writeScope(actor, body.hotel_id);
     const whatsapp_number = this.number(body.whatsapp_number);
     try {
-      return await store.insertGuest(db, {
+      const g = await store.insertGuest(db, {
         whatsapp_number,
         full_name: body.full_name,
         email: body.email ?? '',
         nationality: body.nationality ?? '',
         hotel_id: hotelId,
       });
+      // Webhook caches may remember this number as unknown. Inside a caller's transaction the
+      // caller announces the change after its commit (a check-in does), never before it.
+      if (db === this.deps.sql) this.deps.onChanged(g.id, g);
+      return g;
     } catch (err) {
       if (isUniqueViolation(err, 'guests_number_per_hotel')) {
         throw new ConflictError('This hotel already has a guest with this WhatsApp number.', { details: { field: 'whatsapp_number' } });
@@ -85,7 +90,7 @@ export class GuestService {
     try {
       const g = await store.updateGuest(this.deps.sql, id, fields);
       if (!g) throw notFound('Guest');
-      this.deps.onChanged(g.id);
+      this.deps.onChanged(g.id, g);
       return g;
     } catch (err) {
       if (isUniqueViolation(err, 'guests_number_per_hotel')) throw new ConflictError('Another guest of this hotel has this WhatsApp number.', { details: { field: 'whatsapp_number' } });

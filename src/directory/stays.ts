@@ -17,7 +17,7 @@ import { listScope, notFound, requireRole, writeScope } from './scope.js';
 
 export interface StayHooks {
   /** The guest's status changed (caches that route messages by status must follow). */
-  guestChanged(guestId: number): void;
+  guestChanged(guestId: number, current?: { hotel_id: string; whatsapp_number: string }): void;
   /** The guest has no active stay left at this hotel: close their conversations there. */
   checkedOut(guestId: number, hotelId: string): Promise<void>;
 }
@@ -142,7 +142,7 @@ export class StayService {
       if (isUniqueViolation(err, 'stays_one_active_per_room')) throw new ConflictError('That room already has a guest checked in.', { details: { field: 'room_id' } });
       throw err;
     }
-    this.deps.hooks.guestChanged(stay.guest_id);
+    this.deps.hooks.guestChanged(stay.guest_id, { hotel_id: stay.hotel_id, whatsapp_number: stay.guest_whatsapp_number });
     return this.get(actor, id);
   }
 
@@ -157,7 +157,7 @@ export class StayService {
       if ((await store.countActiveStays(tx, stay.guest_id)) === 0) await guests.setGuestStatus(tx, stay.guest_id, 'checked_out');
       return (await store.countActiveStays(tx, stay.guest_id, stay.hotel_id)) === 0;
     });
-    this.deps.hooks.guestChanged(stay.guest_id);
+    this.deps.hooks.guestChanged(stay.guest_id, { hotel_id: stay.hotel_id, whatsapp_number: stay.guest_whatsapp_number });
     if (lastHere) await this.deps.hooks.checkedOut(stay.guest_id, stay.hotel_id);
     return this.get(actor, id);
   }

@@ -10,10 +10,14 @@ const app = await startApp(t);
 const sql = connect(t, app.databaseUrl);
 const num = numberFactory();
 const h = await seedHotel(sql, {
-  staff: [{ username: `gc_desk_${Date.now()}`, type: 'receptionist', departments: ['Reception'] }],
+  staff: [
+    { username: `gc_desk_${Date.now()}`, type: 'receptionist', departments: ['Reception'] },
+    { username: `gc_admin_${Date.now()}`, type: 'hotel_admin' },
+  ],
   guests: [1, 2, 3].map((n) => ({ number: num(n), name: `Cache Guest${n}`, room: `20${n}` })),
 });
 const desk = Object.values(h.staff)[0]!.token;
+const admin = Object.values(h.staff)[1]!.token;
 const send = async (n: number, message: string) => {
   const r = await webhook(app.base, { whatsapp_number: num(n), message, department: 'Reception' });
   t.equal(r.status, 201, JSON.stringify(r.body));
@@ -61,4 +65,16 @@ t.test('an archive by the sweep is followed as well', async (t) => {
   await sql`update conversations set status = 'archived' where id = ${a.conversation_id}`;
   const b = await send(3, 'after archive');
   t.not(b.conversation_id, a.conversation_id);
+});
+
+t.test('a number remembered as unknown is forgotten when a guest record for it is made', async (t) => {
+  const stranger = await webhook(app.base, { whatsapp_number: num(9), message: 'hello?', department: 'Reception' });
+  t.not(stranger.status, 201, 'no guest with this number yet');
+  const made = await request(app.base, 'POST', '/api/guests/', { token: admin, body: { whatsapp_number: num(9), full_name: 'Newly Registered' } });
+  t.equal(made.status, 201, JSON.stringify(made.body));
+  // Right away: the negative entry (kept ~2 s for floods of strangers) must not refuse this one.
+  const r = await webhook(app.base, { whatsapp_number: num(9), message: 'hello again', department: 'Reception' });
+  t.equal(r.status, 201, JSON.stringify(r.body));
+  const [n] = await sql<{ n: number }[]>`select count(*)::int as n from messages m join conversations c on c.id = m.conversation_id where c.guest_id = ${made.body.id}`;
+  t.equal(n!.n, 1, 'stored in the new guest\'s conversation');
 });

@@ -5,6 +5,7 @@ import type { Logger } from '../../obs/log.js';
 import * as convStore from '../../store/conversations.js';
 import type { Sql } from '../../store/db.js';
 import * as msgStore from '../../store/messages.js';
+import * as guestStore from '../../store/guests.js';
 import { ask } from '../../actors/ask.js';
 import type { ConversationCmd } from '../conversation-actor.js';
 import type { IngestedMedia } from '../conversation-store.js';
@@ -69,6 +70,8 @@ export class SystemCommands {
    */
   async guestChanged(guestId: number): Promise<void> {
     this.deps.guests.invalidateGuest(guestId);
+    const current = await guestStore.findGuest(this.deps.sql, guestId, null);
+    if (current) this.deps.guests.invalidateGuest(guestId, current);
     for (const { id } of await convStore.conversationsOfGuest(this.deps.sql, guestId)) {
       const actor = this.deps.conversations.peek(String(id));
       if (!actor) continue;
