@@ -8,6 +8,8 @@ import * as authWire from '../protocol/rest/auth.js';
 import * as channelWire from '../protocol/rest/channels.js';
 import * as chatWire from '../protocol/rest/chat.js';
 import * as directoryWire from '../protocol/rest/directory.js';
+import * as opsWire from '../protocol/rest/ops.js';
+import * as opsReplies from '../protocol/rest/ops-replies.js';
 import * as replies from '../protocol/rest/replies.js';
 import { SchemaNames, type Json } from './json-schema.js';
 
@@ -61,10 +63,12 @@ export function buildOpenApi(routes: DocumentedRoute[], info: DocumentInfo): Jso
     .add(authWire)
     .add(chatWire)
     .add(directoryWire)
-    .add(channelWire);
+    .add(channelWire)
+    .add(opsWire)
+    .add(opsReplies);
   const paths: Record<string, Json> = {};
   for (const r of [...routes].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))) {
-    const path = openApiPath(r.path.replace(/\/$/, ''));
+    const path = openApiPath(r.path.replace(/(.)\/$/, '$1'));
     const item = (paths[path] ??= {});
     item[r.method.toLowerCase()] = operation(r, names);
   }
