@@ -53,7 +53,8 @@ function tagOf(path: string): string {
 }
 
 function operationId(method: string, path: string): string {
-  const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1)));
+  // `/x` and `/x/*` must not share an id (OpenAPI requires them unique); `/` is the root.
+  const words = (path === '/' ? 'root' : openApiPath(path)).split(/[^A-Za-z0-9]+/).filter(Boolean).map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1)));
   return `${method.toLowerCase()}${words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`;
 }
 
