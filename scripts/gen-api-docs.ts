@@ -12,6 +12,7 @@ import { buildOpenApi } from '../src/docs/openapi.js';
 import { authRoutes } from '../src/transport/routes/auth.js';
 import { channelRoutes } from '../src/transport/routes/channels.js';
 import { chatRoutes } from '../src/transport/routes/chat.js';
+import { consoleRoutes } from '../src/transport/routes/console.js';
 import { directoryRoutes } from '../src/transport/routes/directory.js';
 import { docsRoutes, packageVersion } from '../src/transport/routes/docs.js';
 import { makeKit } from '../src/transport/routes/kit.js';
@@ -32,6 +33,7 @@ export function routeTable(): Route[] {
     ...channelRoutes(stand, kit),
     ...chatRoutes(stand, kit),
     ...mediaRoutes(stand, kit),
+    ...consoleRoutes(stand, kit),
   ];
   routes.push(...docsRoutes(routes, { version: packageVersion(), publicUrl: '' }));
   return routes;

@@ -8,6 +8,8 @@ import * as authWire from '../protocol/rest/auth.js';
 import * as channelWire from '../protocol/rest/channels.js';
 import * as chatWire from '../protocol/rest/chat.js';
 import * as directoryWire from '../protocol/rest/directory.js';
+import * as opsWire from '../protocol/rest/ops.js';
+import * as opsReplies from '../protocol/rest/ops-replies.js';
 import * as replies from '../protocol/rest/replies.js';
 import { SchemaNames, type Json } from './json-schema.js';
 
@@ -51,7 +53,8 @@ function tagOf(path: string): string {
 }
 
 function operationId(method: string, path: string): string {
-  const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1)));
+  // `/x` and `/x/*` must not share an id (OpenAPI requires them unique); `/` is the root.
+  const words = (path === '/' ? 'root' : openApiPath(path)).split(/[^A-Za-z0-9]+/).filter(Boolean).map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1)));
   return `${method.toLowerCase()}${words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`;
 }
 
@@ -61,10 +64,12 @@ export function buildOpenApi(routes: DocumentedRoute[], info: DocumentInfo): Jso
     .add(authWire)
     .add(chatWire)
     .add(directoryWire)
-    .add(channelWire);
+    .add(channelWire)
+    .add(opsWire)
+    .add(opsReplies);
   const paths: Record<string, Json> = {};
   for (const r of [...routes].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))) {
-    const path = openApiPath(r.path.replace(/\/$/, ''));
+    const path = openApiPath(r.path.replace(/(.)\/$/, '$1'));
     const item = (paths[path] ??= {});
     item[r.method.toLowerCase()] = operation(r, names);
   }

@@ -31,7 +31,7 @@ const operations = Object.entries(openapi['paths'] as Record<string, Record<stri
 t.test('every mounted route declares its contract', async (t) => {
   t.ok(operations.length >= 45, `${operations.length} operations`);
   const listed = new Set(operations.map((o) => o.route));
-  const key = (r: { method: string; path: string }) => `${r.method} ${r.path.replace(/\/$/, '').replace(/\/\*$/, '/{path}').replace(/:(\w+)/g, '{$1}')}`;
+  const key = (r: { method: string; path: string }) => `${r.method} ${r.path.replace(/(.)\/$/, '$1').replace(/\/\*$/, '/{path}').replace(/:(\w+)/g, '{$1}')}`;
   const absent = mounted.routes.map(key).filter((k) => !listed.has(k));
   t.same(absent, [], `mounted routes missing from /openapi.json (mount docsRoutes last in src/app/run.ts):\n${absent.join('\n')}`);
   const undocumented = mounted.routes.filter((r) => !r.doc).map(key);

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError } from '../../core/errors.js';
 import type { OpsConsole } from '../../ops/console.js';
+import { EmptyBody } from '../../protocol/rest/directory.js';
 import * as o from '../../protocol/rest/ops.js';
+import * as or from '../../protocol/rest/ops-replies.js';
+import * as r from '../../protocol/rest/replies.js';
 import { queryValues, validate } from '../../protocol/validate.js';
 import type { HttpContext } from '../http/context.js';
 import { parseQuery } from '../http/query.js';
@@ -25,6 +28,8 @@ const TYPES: Record<string, string> = {
 };
 /** One plain file name of the asset folder: no folders, no dots but the extension's. */
 const ASSET = /^([a-z0-9][a-z0-9-]{0,63})\.(html|js|css|map|svg)$/;
+
+const CONSOLE_HEADERS = { 'content-security-policy': 'same-origin only', 'cache-control': 'no-cache' };
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -54,12 +59,35 @@ export function consoleRoutes(service: OpsConsole, kit: Kit, opts: { assets?: st
   const dir = opts.assets ?? CONSOLE_ASSETS;
   const { authed } = kit;
   return [
-    { method: 'GET', path: '/', handler: () => ({ status: 302, headers: { location: '/console/' } }) },
+    {
+      method: 'GET',
+      path: '/',
+      handler: () => ({ status: 302, headers: { location: '/console/' } }),
+      doc: { summary: 'The root leads to the operator console', responses: { 302: { description: 'to /console/', headers: { location: '/console/' } } } },
+    },
     // Registered with and without the trailing slash: the page's relative links need the slash.
-    { method: 'GET', path: '/console', handler: (ctx) => (ctx.path.endsWith('/') ? asset('index.html', dir) : { status: 301, headers: { location: '/console/' } }) },
+    {
+      method: 'GET',
+      path: '/console',
+      handler: (ctx) => (ctx.path.endsWith('/') ? asset('index.html', dir) : { status: 301, headers: { location: '/console/' } }),
+      doc: {
+        summary: 'The operator console page (its data comes from /api/ops/...)',
+        description: 'Served at /console/; /console without the slash redirects there. 404 when the console is not built.',
+        responses: {
+          200: { description: 'the page', contentType: 'text/html', headers: CONSOLE_HEADERS },
+          301: { description: 'to /console/ (the page’s relative links need the slash)', headers: { location: '/console/' } },
+          404: { description: 'the console is not built (`npm run build`)', schema: r.ErrorReply },
+        },
+      },
+    },
     {
       method: 'GET',
       path: '/console/*',
+      doc: {
+        summary: 'Files of the operator console (scripts, style sheets, images)',
+        description: 'One plain file name (`[a-z0-9-]+.(html|js|css|map|svg)`), no folders; anything else is 404.',
+        responses: { 200: { description: 'a page, script, style sheet, source map or SVG image', contentType: 'application/octet-stream', headers: CONSOLE_HEADERS } },
+      },
       handler: (ctx) => {
         const rest = ctx.params['*'] ?? '';
         return asset(rest === '' || rest === '/' ? 'index.html' : rest.replace(/^\//, ''), dir);
@@ -68,33 +96,43 @@ export function consoleRoutes(service: OpsConsole, kit: Kit, opts: { assets?: st
     authed('GET', '/api/ops/overview', (ctx, me) => {
       parseQuery(ctx, o.ListQuery);
       return { status: 200, body: service.overview(me) };
-    }),
+    }, { doc: { summary: 'The cluster, its traffic and background work (platform administrators; hotel administrators get their scope only)', query: o.ListQuery, responses: { 200: or.OpsOverviewReply } } }),
     authed('GET', '/api/ops/hotels', async (ctx, me) => {
       parseQuery(ctx, o.ListQuery);
       return { status: 200, body: await service.hotels(me) };
-    }),
+    }, { doc: { summary: 'Sockets and active conversations per hotel and department', query: o.ListQuery, responses: { 200: or.OpsHotelsReply } } }),
     authed('GET', '/api/ops/conversations/:id', async (ctx, me) => {
       const q = parseQuery(ctx, o.ListQuery);
       return { status: 200, body: await service.conversation(me, idOf(ctx), q.limit ?? 50) };
-    }),
+    }, { doc: { summary: 'A conversation and its latest messages (limit, default 50)', query: o.ListQuery, responses: { 200: or.OpsConversationReply } } }),
     authed('GET', '/api/ops/dead-letters', async (ctx, me) => {
       const q = parseQuery(ctx, o.ListQuery);
       return { status: 200, body: await service.deadLetters(me, q.limit ?? 50) };
-    }),
-    authed('POST', '/api/ops/dead-letters/:id/retry', async (ctx, me) => ({ status: 200, body: await service.retry(me, idOf(ctx)) })),
-    authed('POST', '/api/ops/dead-letters/:id/discard', async (ctx, me) => ({ status: 200, body: await service.discard(me, idOf(ctx)) })),
+    }, { doc: { summary: 'Open dead letters, newest first (limit, default 50)', query: o.ListQuery, responses: { 200: or.OpsDeadLettersReply } } }),
+    authed('POST', '/api/ops/dead-letters/:id/retry', async (ctx, me) => {
+      const id = idOf(ctx);
+      await ctx.json(EmptyBody);
+      return { status: 200, body: await service.retry(me, id) };
+    }, { doc: { summary: 'Enqueue a dead letter’s job again (404 when resolved already)', body: EmptyBody, responses: { 200: or.OpsRetryReply } } }),
+    authed('POST', '/api/ops/dead-letters/:id/discard', async (ctx, me) => {
+      const id = idOf(ctx);
+      await ctx.json(EmptyBody);
+      return { status: 200, body: await service.discard(me, id) };
+    }, { doc: { summary: 'Discard a dead letter (404 when resolved already)', body: EmptyBody, responses: { 200: or.OpsDiscardReply } } }),
     authed('GET', '/api/ops/simulator/guests', async (ctx, me) => {
       parseQuery(ctx, o.ListQuery);
       return { status: 200, body: await service.simulatorGuests(me) };
+    }, { doc: { summary: 'Guest simulator: checked-in guests to write as (404 in production)', query: o.ListQuery, responses: { 200: or.OpsSimulatorGuestsReply } } }),
+    authed('GET', '/api/ops/simulator/guests/:id/thread', async (ctx, me) => ({ status: 200, body: await service.simulatorThread(me, idOf(ctx)) }), {
+      doc: { summary: 'Guest simulator: a guest’s active conversations with their latest messages', responses: { 200: or.OpsSimulatorThreadReply } },
     }),
-    authed('GET', '/api/ops/simulator/guests/:id/thread', async (ctx, me) => ({ status: 200, body: await service.simulatorThread(me, idOf(ctx)) })),
     authed('POST', '/api/ops/simulator/send', async (ctx, me) => {
       const body = await ctx.json(o.SimulatorSendBody);
       return { status: 202, body: await service.simulatorSend(me, body.guest_id, body.message, body.department ?? 'Reception') };
-    }),
+    }, { doc: { summary: 'Guest simulator: a guest message through the real inbound path', body: o.SimulatorSendBody, responses: { 202: or.OpsSimulatorSendReply } } }),
     authed('POST', '/api/ops/simulator/reply', async (ctx, me) => {
       const body = await ctx.json(o.SimulatorReplyBody);
       return { status: 201, body: await service.simulatorReply(me, body.conversation_id, body.message) };
-    }),
+    }, { doc: { summary: 'Guest simulator: a staff reply (a platform administrator answers as the hotel’s administrator)', body: o.SimulatorReplyBody, responses: { 201: or.OpsSimulatorReplyReply } } }),
   ];
 }
