@@ -18,6 +18,8 @@ import { docsRoutes, packageVersion } from '../src/transport/routes/docs.js';
 import { makeKit } from '../src/transport/routes/kit.js';
 import { mediaRoutes } from '../src/transport/routes/media.js';
 import { opsRoutes } from '../src/transport/routes/ops.js';
+import { templateRoutes } from '../src/transport/routes/templates.js';
+import { whatsappRoutes } from '../src/transport/routes/whatsapp.js';
 import type { Route } from '../src/transport/http/router.js';
 import { projectRoot } from '../src/util/paths.js';
 
@@ -34,7 +36,11 @@ export function routeTable(): Route[] {
     ...chatRoutes(stand, kit),
     ...mediaRoutes(stand, kit),
     ...consoleRoutes(stand, kit),
+    ...templateRoutes(stand, kit),
   ];
+  const whatsapp = whatsappRoutes({ webhook: stand, badSignaturesPerMinute: 1 });
+  whatsapp.stop();
+  routes.push(...whatsapp.routes);
   routes.push(...docsRoutes(routes, { version: packageVersion(), publicUrl: '' }));
   return routes;
 }

@@ -11,6 +11,10 @@ import * as directoryWire from '../protocol/rest/directory.js';
 import * as opsWire from '../protocol/rest/ops.js';
 import * as opsReplies from '../protocol/rest/ops-replies.js';
 import * as replies from '../protocol/rest/replies.js';
+import * as templateReplies from '../protocol/rest/template-replies.js';
+import * as templateWire from '../protocol/rest/message-templates.js';
+import * as whatsappRest from '../protocol/rest/whatsapp.js';
+import * as whatsappWire from '../protocol/whatsapp.js';
 import { SchemaNames, type Json } from './json-schema.js';
 
 export interface DocumentedRoute {
@@ -66,7 +70,11 @@ export function buildOpenApi(routes: DocumentedRoute[], info: DocumentInfo): Jso
     .add(directoryWire)
     .add(channelWire)
     .add(opsWire)
-    .add(opsReplies);
+    .add(opsReplies)
+    .add(templateReplies)
+    .add(templateWire)
+    .add(whatsappRest)
+    .add(whatsappWire);
   const paths: Record<string, Json> = {};
   for (const r of [...routes].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))) {
     const path = openApiPath(r.path.replace(/(.)\/$/, '$1'));
@@ -115,8 +123,11 @@ function operation(r: DocumentedRoute, names: SchemaNames): Json {
   if (d.description) op['description'] = d.description;
   if (d.query) parameters.push(...queryParameters(d.query, names));
   if (parameters.length) op['parameters'] = parameters;
-  if (d.body) op['requestBody'] = { required: true, content: { 'application/json': { schema: names.json(d.body) } } };
-  if (d.form) op['requestBody'] = { required: true, content: { 'multipart/form-data': { schema: names.json(d.form) } } };
+  // A route may take both (the template pages post JSON or a form with an image).
+  const content: Record<string, Json> = {};
+  if (d.body) content['application/json'] = { schema: names.json(d.body) };
+  if (d.form) content['multipart/form-data'] = { schema: names.json(d.form) };
+  if (d.body || d.form) op['requestBody'] = { required: true, content };
   op['security'] = SECURITY[d.auth ?? 'none'];
   const responses: Record<string, Json> = {};
   for (const [status, reply] of Object.entries(d.responses)) responses[status] = response(Number(status), reply, names);

@@ -22,7 +22,7 @@ export interface RouteDoc {
   query?: TSchema;
   /** A JSON request body. */
   body?: TSchema;
-  /** A multipart/form-data request body. */
+  /** A multipart/form-data request body (with `body` too when both are taken). */
   form?: TSchema;
   /** Every success status with its body schema. Error replies ({error, details}) are added for all routes. */
   responses: Record<number, TSchema | ReplyDoc>;

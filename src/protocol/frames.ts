@@ -179,7 +179,14 @@ export const OutboundFrames = {
   ),
   message_status: withData(
     'message_status',
-    { conversation_id: Int, message_id: Int, status: Str, is_read: Type.Boolean(), timestamp: When },
+    {
+      conversation_id: Int,
+      message_id: Int,
+      status: Str,
+      is_read: Type.Boolean(),
+      error: Type.Optional(Type.String({ description: 'on failed: why (Meta\'s code and title, or the closed 24-hour window)' })),
+      timestamp: When,
+    },
     'Delivery progress of a staff reply: sent, delivered, read or failed.',
   ),
   user_status: withData(
@@ -204,6 +211,7 @@ export const OutboundFrames = {
       since_seq: Type.Optional(Int),
       last_seq: Type.Optional(Int),
       count: Type.Optional(Int),
+      template_id: Type.Optional(Type.Integer({ description: 'send_template: the template sent' })),
     },
     'The answer to a frame of this socket, to this socket only, in order.',
   ),

@@ -153,7 +153,12 @@ export const ChannelReply = obj({
   provider: literals(CHANNEL_PROVIDERS),
   external_id: Str,
   display_phone_number: Str,
+  waba_id: Type.String({ description: 'the WhatsApp Business Account id (whatsapp_cloud; empty otherwise)' }),
   is_active: Bool,
+  // secrets are write-only: only whether each is set
+  has_app_secret: Bool,
+  has_verify_token: Bool,
+  has_access_token: Bool,
   created_at: When,
   updated_at: When,
 });

@@ -8,7 +8,9 @@
 // Bad signatures are counted per client IP like the relay webhook's (429 past the budget).
 import { AuthError, ForbiddenError, RateLimitedError, ValidationError } from '../../core/errors.js';
 import type { WhatsAppWebhook } from '../../chat/whatsapp/webhook.js';
-import { WA_SIGNATURE_HEADER, WaVerifyQuery, checkEnvelope } from '../../protocol/whatsapp.js';
+import { WA_SIGNATURE_HEADER, WaEnvelope, WaVerifyQuery, checkEnvelope } from '../../protocol/whatsapp.js';
+import { ErrorReply } from '../../protocol/rest/replies.js';
+import { WhatsAppWebhookReply } from '../../protocol/rest/template-replies.js';
 import { KeyedRateLimiter } from '../../util/rate-limit.js';
 import { parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
@@ -25,6 +27,16 @@ export function whatsappRoutes(deps: WhatsAppRouteDeps): { routes: Route[]; stop
     {
       method: 'GET',
       path,
+      doc: {
+        summary: 'Meta\'s webhook subscription handshake',
+        description: 'Meta calls it when the webhook URL is saved: the challenge comes back when an active channel has that verify token and hub.mode is subscribe.',
+        auth: 'none',
+        query: WaVerifyQuery,
+        responses: {
+          200: { description: 'hub.challenge, echoed', contentType: 'text/plain' },
+          403: { description: 'unknown verify token, or hub.mode is not subscribe', schema: ErrorReply },
+        },
+      },
       handler: async (ctx) => {
         const q = parseQuery(ctx, WaVerifyQuery);
         const challenge = await deps.webhook.handshake(q['hub.mode'], q['hub.verify_token'], q['hub.challenge']);
@@ -35,6 +47,21 @@ export function whatsappRoutes(deps: WhatsAppRouteDeps): { routes: Route[]; stop
     {
       method: 'POST',
       path,
+      doc: {
+        summary: 'Messages and delivery statuses from Meta\'s WhatsApp Cloud API (signed)',
+        description:
+          'Signed with the header `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` under the app secret of one of the ' +
+          'active whatsapp_cloud channels (not the x-lobbybee-signature of the relay webhooks); the signature is checked before the body is read. ' +
+          'Only `messages` changes are read, each for a phone_number_id registered under the app that signed. ' +
+          '200 once every message and status is durable.',
+        auth: 'webhook-signature',
+        body: WaEnvelope,
+        responses: {
+          200: WhatsAppWebhookReply,
+          403: { description: 'every change was for a number not registered under the app that signed', schema: ErrorReply },
+          429: { description: 'too many bad signatures from this client: wait for Retry-After seconds', schema: ErrorReply },
+        },
+      },
       // Authenticated by its signature; Meta delivers in bursts from few addresses.
       unlimited: true,
       handler: async (ctx) => {
