@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { waitFor } from '../helpers/wait.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createSuperuser } from '../../src/cli/createsuperuser.js';
 import { createLogger } from '../../src/obs/log.js';
@@ -22,15 +23,7 @@ const SHOTS = path.join(ROOT, 'test-artifacts/console');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STEP_MS = 30_000;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = STEP_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = STEP_MS) => waitFor(what, fn, timeoutMs);
 
 t.test('operator console in headless chromium', { timeout: 170_000 }, async (t) => {
   // The page and script the server serves from dist/console.

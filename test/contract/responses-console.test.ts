@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import { waitFor } from '../helpers/wait.js';
 import type { TSchema } from 'typebox';
 import type { ReplyDoc } from '../../src/protocol/contract.js';
 import { ErrorReply } from '../../src/protocol/rest/replies.js';
@@ -28,15 +29,6 @@ function declared(method: string, template: string, status: number): TSchema | R
 
 const isReplyDoc = (v: TSchema | ReplyDoc): v is ReplyDoc => typeof (v as ReplyDoc).description === 'string' && !('type' in v || 'anyOf' in v);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let checked = 0;
 /** Asserts `res` has the expected status, that the route declares it, and that its JSON body fits the declared schema. */
@@ -119,7 +111,7 @@ t.test('console replies match their declared schemas', async (t) => {
   c('POST', '/api/ops/dead-letters/:id/discard', await root!.post(`/api/ops/dead-letters/${toDiscard}/discard/`, {}), 200);
 
   // ───── overview: wait for this node's heartbeats, traffic between two of them and a job kind ─────
-  const overview = await until('the cluster view', async () => {
+  const overview = await waitFor('the cluster view', async () => {
     const r = await root!.get('/api/ops/overview');
     return r.status === 200 && r.body.nodes?.some((n: any) => n.node === app.config.nodeId) && r.body.traffic?.length > 0 && r.body.jobs?.length > 0 && r;
   });

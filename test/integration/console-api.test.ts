@@ -3,6 +3,7 @@
 // unknown guest) retried and discarded, the simulator's inbound path, input validation, the
 // static route's refusal of paths outside its folder, and the metrics the console relies on.
 import t from 'tap';
+import { waitFor } from '../helpers/wait.js';
 import { startApp } from '../helpers/app.js';
 import { seedHotel, webhook, numberFactory } from '../helpers/chat-fixtures.js';
 import { createDb } from '../../src/store/db.js';
@@ -10,15 +11,6 @@ import { createLogger } from '../../src/obs/log.js';
 import { client } from '../helpers/http.js';
 import { WsClient } from '../helpers/ws.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 t.test('console API', async (t) => {
   const app = await startApp(t, { env: { WEBHOOK_MODE: 'queued', JOBS_MAX_DELIVERIES: '2', OPS_STATS_INTERVAL_MS: '250' }, captureLog: 'info' });
@@ -42,7 +34,7 @@ t.test('console API', async (t) => {
   const stranger = num(9);
   const accepted = await webhook(app.base, { channel: a.channel, whatsapp_number: stranger, message: 'hello from nobody', department: 'Reception' });
   t.equal(accepted.status, 202, 'the webhook is queued');
-  const dead = await until('the dead letter', async () => {
+  const dead = await waitFor('the dead letter', async () => {
     const r = await root!.get('/api/ops/dead-letters');
     return r.body.dead_letters?.find((d: any) => d.payload?.whatsapp_number === stranger);
   });
@@ -57,7 +49,7 @@ t.test('console API', async (t) => {
       t.equal((await api.post(`/api/ops/dead-letters/${dead.id}/discard`)).status, name === 'anonymous' ? 401 : 403, `${name}: discard refused`);
       t.equal((await api.get('/api/ops/simulator/guests')).status, name === 'anonymous' ? 401 : 403, `${name}: simulator refused`);
     }
-    const platform = await until('this node in the cluster view, with its dead job', async () => {
+    const platform = await waitFor('this node in the cluster view, with its dead job', async () => {
       const r = await root!.get('/api/ops/overview');
       return r.body.nodes?.some((n: any) => n.node === app.config.nodeId && n.ready === 'ready') && r.body.jobs?.some((j: any) => j.kind === 'inbound.webhook' && j.dead >= 1) && r.body;
     });
@@ -104,7 +96,7 @@ t.test('console API', async (t) => {
     t.equal(r.status, 200, 'retried');
     // A number looked up moments ago may still be remembered as unknown (GuestContextCache keeps
     // misses ~2 s): a retry that meets it dead-letters again, and the operator retries that one.
-    const stored = await until('the retried message', async () => {
+    const stored = await waitFor('the retried message', async () => {
       const again = (await adminA!.get('/api/ops/dead-letters')).body.dead_letters.find((d: any) => d.payload?.whatsapp_number === stranger);
       if (again) t.equal((await adminA!.post(`/api/ops/dead-letters/${again.id}/retry`)).status, 200, 'retried again');
       const [m] = await sql<{ conversation_id: number }[]>`
@@ -127,7 +119,7 @@ t.test('console API', async (t) => {
   t.test('discard', async (t) => {
     const other = num(8);
     await webhook(app.base, { channel: a.channel, whatsapp_number: other, message: 'never mind', department: 'Reception' });
-    const d = await until('a second dead letter', async () => (await root!.get('/api/ops/dead-letters')).body.dead_letters?.find((x: any) => x.payload?.whatsapp_number === other));
+    const d = await waitFor('a second dead letter', async () => (await root!.get('/api/ops/dead-letters')).body.dead_letters?.find((x: any) => x.payload?.whatsapp_number === other));
     t.equal((await root!.post(`/api/ops/dead-letters/${d.id}/discard`)).status, 200, 'the platform admin discards it');
     t.notOk((await root!.get('/api/ops/dead-letters')).body.dead_letters.some((x: any) => x.id === d.id), 'it leaves the list');
     t.ok(app.logLines.some((l) => l['audit'] === 'dead_letter.discarded' && l['dead_letter'] === d.id), 'the discard is audited in the log');
@@ -143,13 +135,13 @@ t.test('console API', async (t) => {
     const sent = await adminA!.post('/api/ops/simulator/send', { guest_id: g.id, message: 'towels please', department: 'Reception' });
     t.equal(sent.status, 202);
     t.equal(sent.body.mode, 'queued', 'it went through the queued webhook job');
-    const thread = await until('the simulated message', async () => {
+    const thread = await waitFor('the simulated message', async () => {
       const r = await adminA!.get(`/api/ops/simulator/guests/${g.id}/thread`);
       return r.body.conversations?.find((c: any) => c.events.some((e: any) => e.content === 'towels please'));
     });
     await receptionist.next((f) => JSON.stringify(f).includes('towels please'));
     t.pass('the staff socket received the simulated message');
-    const hotel = await until('the socket in the hotel view', async () =>
+    const hotel = await waitFor('the socket in the hotel view', async () =>
       (await adminA!.get('/api/ops/hotels')).body.hotels.find((h: any) => h.hotel_id === a.hotelId && h.staff_sockets >= 1));
     t.equal(hotel.departments.Reception.sockets, 1, 'sockets counted per department');
     const reply = await root!.post('/api/ops/simulator/reply', { conversation_id: thread.conversation.id, message: 'on the way' });

@@ -1,6 +1,7 @@
 // Two nodes on one NATS prefix and database: each node's stats heartbeat reaches the other over
 // the bus, so either node's console lists both; a stopped node's row goes stale.
 import t from 'tap';
+import { waitFor } from '../helpers/wait.js';
 import { natsPrefix, startApp } from '../helpers/app.js';
 import { seedHotel } from '../helpers/chat-fixtures.js';
 import { client } from '../helpers/http.js';
@@ -8,15 +9,6 @@ import { createDb } from '../../src/store/db.js';
 import { createLogger } from '../../src/obs/log.js';
 import { TEST_NATS_URL } from '../helpers/env.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 t.test('every node sees every node', async (t) => {
   const prefix = natsPrefix();
@@ -28,7 +20,7 @@ t.test('every node sees every node', async (t) => {
   const h = await seedHotel(sql, { staff: [{ username: `cc_root_${prefix}`, type: 'platform_admin' }], guests: [] });
   const token = Object.values(h.staff)[0]!.token;
   for (const [name, node] of [['a', a], ['b', b]] as const) {
-    const nodes = await until(`both nodes in ${name}'s view`, async () => {
+    const nodes = await waitFor(`both nodes in ${name}'s view`, async () => {
       const r = await client(node.base, token).get('/api/ops/overview');
       const ids = (r.body.nodes ?? []).map((n: any) => n.node);
       // Under load a heartbeat can come late (stale for a moment): wait for a fresh, ready pair.
@@ -37,7 +29,7 @@ t.test('every node sees every node', async (t) => {
     t.equal(nodes.length, 2, `${name} lists both nodes, ready`);
   }
   await b.stop();
-  const gone = await until('b to go stale in a’s view', async () => {
+  const gone = await waitFor('b to go stale in a’s view', async () => {
     const r = await client(a.base, token).get('/api/ops/overview');
     return r.body.nodes.find((n: any) => n.node === `${prefix}-b` && n.stale);
   });

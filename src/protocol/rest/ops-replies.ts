@@ -2,21 +2,11 @@
 // cluster view (src/ops/cluster.ts) build them. Closed like replies.ts: a field added there must be
 // added here, or test/contract/responses-console.test.ts fails.
 import { Type, type TSchema } from 'typebox';
+import { obj, literals, nullable, Str, Int, Num, When, HotelId } from './reply-kit.js';
 import { CONVERSATION_STATUSES, CONVERSATION_TYPES, DELIVERY_STATUSES, MEDIA_TYPES } from '../../core/chat.js';
 import { DEPARTMENTS } from '../../core/departments.js';
 import { USER_TYPES } from '../../core/directory.js';
 
-const closed = { additionalProperties: false } as const;
-const obj = <P extends Record<string, TSchema>>(props: P, description?: string) =>
-  Type.Object(props, description ? { ...closed, description } : closed);
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const nullable = <S extends TSchema>(s: S) => Type.Union([s, Type.Null()]);
-const Str = Type.String();
-const Int = Type.Integer();
-const Num = Type.Number();
-const Bool = Type.Boolean();
-const When = Type.String({ format: 'date-time' });
-const HotelId = Type.String({ format: 'uuid' });
 const Ms = (description: string) => nullable(Type.Number({ description }));
 const SenderType = literals(['guest', 'staff', 'system'] as const);
 const MessageType = literals(['text', ...MEDIA_TYPES, 'system'] as const);

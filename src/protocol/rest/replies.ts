@@ -3,21 +3,12 @@
 // (src/docs/openapi.ts) publishes them. Objects are closed: a presenter that adds a field must
 // add it here too, or the contract tests fail.
 import { Type, type TSchema } from 'typebox';
+import { closed, obj, literals, nullable, Str, Int, Bool, When, HotelId } from './reply-kit.js';
 import { CONVERSATION_STATUSES, CONVERSATION_TYPES, DELIVERY_STATUSES, MEDIA_TYPES } from '../../core/chat.js';
 import { CHANNEL_PROVIDERS } from '../../core/channel.js';
 import { DEPARTMENTS } from '../../core/departments.js';
 import { GUEST_STATUSES, ROOM_STATUSES, STAY_STATUSES, USER_TYPES } from '../../core/directory.js';
 
-const closed = { additionalProperties: false } as const;
-const obj = <P extends Record<string, TSchema>>(props: P, description?: string) =>
-  Type.Object(props, description ? { ...closed, description } : closed);
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const nullable = <S extends TSchema>(s: S) => Type.Union([s, Type.Null()]);
-const Str = Type.String();
-const Int = Type.Integer();
-const Bool = Type.Boolean();
-const When = Type.String({ format: 'date-time' });
-const HotelId = Type.String({ format: 'uuid' });
 const HHMM = Type.String({ pattern: '^\\d{2}:\\d{2}$', description: 'HH:MM' });
 
 /** Every error: `{error, details?}`; a 400 names each bad field in details.fields. */

@@ -3,17 +3,9 @@
 // build them, test/contract/responses-whatsapp.test.ts checks real responses against them.
 // Also the multipart forms those routes take (their JSON bodies are message-templates.ts).
 import { Type, type TSchema } from 'typebox';
+import { closed, obj, nullable, Str, Int, Bool, When, HotelId } from './reply-kit.js';
 import { TEMPLATE_TYPE_VALUES } from '../../core/message-templates.js';
 
-const closed = { additionalProperties: false } as const;
-const obj = <P extends Record<string, TSchema>>(props: P, description?: string) =>
-  Type.Object(props, description ? { ...closed, description } : closed);
-const nullable = <S extends TSchema>(s: S) => Type.Union([s, Type.Null()]);
-const Str = Type.String();
-const Int = Type.Integer();
-const Bool = Type.Boolean();
-const When = Type.String({ format: 'date-time' });
-const HotelId = Type.String({ format: 'uuid' });
 const TemplateType = Type.Union(TEMPLATE_TYPE_VALUES.map((v) => Type.Literal(v)));
 
 // ───── WhatsApp (Meta) templates ─────
