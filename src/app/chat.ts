@@ -71,16 +71,18 @@ function actorStats(metrics: Registry, log: Logger): ActorStats {
 }
 
 /**
- * Whether a hotel has a WhatsApp channel, remembered for 10 s per hotel (a channel added by an
- * admin is used for replies within seconds; a staff reply costs no extra query most of the time).
+ * Whether a hotel has a WhatsApp channel. Only a yes is remembered (10 s per hotel): a remembered
+ * no would drop the replies of a hotel that has just connected its first number, on every node,
+ * while a stale yes only queues a send that then fails with a clear reason.
  */
 function whatsappHotels(sql: Sql): (hotelId: string) => Promise<boolean> {
-  const known = new Lru<string, { value: boolean; at: number }>(10_000);
+  const known = new Lru<string, number>(10_000);
   return async (hotelId) => {
-    const hit = known.get(hotelId);
-    if (hit && Date.now() - hit.at < 10_000) return hit.value;
+    const at = known.get(hotelId);
+    if (at !== undefined && Date.now() - at < 10_000) return true;
     const value = await hotelHasChannel(sql, hotelId);
-    known.set(hotelId, { value, at: Date.now() });
+    if (value) known.set(hotelId, Date.now());
+    else known.delete(hotelId);
     return value;
   };
 }

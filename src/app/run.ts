@@ -24,7 +24,7 @@ import { WebhookGuard } from '../transport/routes/webhook-signature.js';
 import { whatsappRoutes } from '../transport/routes/whatsapp.js';
 import { WhatsAppWebhook } from '../chat/whatsapp/webhook.js';
 import { verifyTokenKnown } from '../store/channels.js';
-import { channelMediaToken, graphApiUrl } from './whatsapp-inbound.js';
+import { channelMediaToken } from './whatsapp-inbound.js';
 import { mediaRoutes } from '../transport/routes/media.js';
 import { templateRoutes } from '../transport/routes/templates.js';
 import { buildTemplates } from './whatsapp.js';
@@ -116,7 +116,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
       maxBytes: config.media.maxBytes,
       log,
       whatsapp: config.whatsapp ? { apiUrl: config.whatsapp.apiUrl, token: config.whatsapp.token } : null,
-      channelMedia: { apiUrl: graphApiUrl(config), token: channelMediaToken(db.sql) },
+      channelMedia: { apiUrl: config.whatsappCloud.apiUrl, token: channelMediaToken(db.sql) },
     });
 
     // Presence rows exist only once migrations ran (a fresh database has no presence table yet).

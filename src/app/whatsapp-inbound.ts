@@ -1,14 +1,8 @@
 // WhatsApp Cloud API inbound parts built from the store: the channel snapshot of the webhook and
 // the token a channel's media is downloaded with.
 import type { WaChannelSnapshot } from '../chat/whatsapp/webhook.js';
-import type { Config } from '../config/load.js';
 import { activeAppSecrets, whatsappChannel, whatsappChannelsByNumber } from '../store/channels.js';
 import type { Sql } from '../store/db.js';
-
-/** Meta's Graph API base (WHATSAPP_API_URL, Meta's by default; a stand-in in tests). */
-export function graphApiUrl(config: Pick<Config, 'whatsappCloud'>): string {
-  return config.whatsappCloud.apiUrl;
-}
 
 /** Every active channel's app secret and route (the webhook verifies and places deliveries with it). */
 export async function loadWhatsAppChannels(sql: Sql): Promise<WaChannelSnapshot> {

@@ -262,11 +262,7 @@ export class MediaService {
     const id = source.replace(/^media_id:/, '');
     const wa = this.deps.whatsapp;
     if (!wa) throw new Error('a provider media id needs WHATSAPP_API_URL to be downloaded');
-    const meta = await fetch(`${wa.apiUrl}/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${wa.token}` }, signal: AbortSignal.timeout(15_000) });
-    if (!meta.ok) throw new Error(`provider media lookup answered ${meta.status}`);
-    const { url } = (await meta.json()) as { url?: string };
-    if (!url) throw new Error('provider media lookup returned no url');
-    return { href: url, auth: wa.token, maxBytes: PROVIDER_MAX_BYTES };
+    return this.graphMediaUrl(wa.apiUrl, wa.token, id, 'media', PROVIDER_MAX_BYTES);
   }
 
   /** media id → URL with the channel's own token (Meta's URL expires within minutes: fetched right away). */
@@ -275,8 +271,12 @@ export class MediaService {
     const token = cm ? await cm.token(channelId) : null;
     // The channel was removed or lost its token: no retry will find the media.
     if (!cm || !token) throw new NotFoundError(`WhatsApp channel ${channelId} has no access token to download media with`);
-    const maxBytes = WHATSAPP_MEDIA_MAX_BYTES[kind] ?? PROVIDER_MAX_BYTES;
-    const meta = await fetch(`${cm.apiUrl}/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+    return this.graphMediaUrl(cm.apiUrl, token, id, kind, WHATSAPP_MEDIA_MAX_BYTES[kind] ?? PROVIDER_MAX_BYTES);
+  }
+
+  /** Graph API media lookup: id → a short-lived URL, fetched next with the same token. */
+  private async graphMediaUrl(apiUrl: string, token: string, id: string, kind: string, maxBytes: number): Promise<Source> {
+    const meta = await fetch(`${apiUrl}/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
     // Meta answers 400/404 for a media id that expired (30 days) or belongs to another number.
     if (meta.status === 400 || meta.status === 404) throw new NotFoundError(`WhatsApp media ${id} is not available (${meta.status})`);
     if (!meta.ok) throw new Error(`WhatsApp media lookup answered ${meta.status}`);

@@ -27,6 +27,8 @@ export interface HttpContext {
   json<S extends TSchema>(schema: S): Promise<Static<S>>;
   /** Streaming body (routes with body mode 'stream'), paused while the consumer is slow. */
   stream(): Readable;
+  /** The largest JSON body a route reads (HTTP_MAX_BODY_BYTES). */
+  readonly maxBodyBytes: number;
   onAbort(cb: () => void): void;
 }
 
@@ -46,7 +48,7 @@ export class UwsHttpContext implements HttpContext {
     readonly ip: string,
     readonly requestId: string,
     bodyMode: BodyMode,
-    maxBodyBytes: number,
+    readonly maxBodyBytes: number,
   ) {
     this.method = req.getMethod().toUpperCase();
     this.path = req.getUrl();

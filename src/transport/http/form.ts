@@ -19,6 +19,8 @@ export interface FormBody {
 }
 
 export interface FormLimits {
+  /** A JSON body's limit (the node's HTTP_MAX_BODY_BYTES, as for every other JSON route). */
+  jsonBytes: number;
   fileBytes: number;
   fileFields: readonly string[];
   maxFields?: number;
@@ -37,7 +39,7 @@ async function readAll(body: Readable, limit: number): Promise<Buffer> {
 
 export async function readForm(body: Readable, contentType: string, limits: FormLimits): Promise<FormBody> {
   if (/^application\/json/i.test(contentType) || contentType === '') {
-    const raw = await readAll(body, 1_048_576);
+    const raw = await readAll(body, limits.jsonBytes);
     if (raw.length === 0) return { fields: {}, file: null };
     let parsed: unknown;
     try {

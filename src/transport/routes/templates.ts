@@ -73,7 +73,7 @@ async function templateBody<S extends typeof mt.CustomTemplateCreate | typeof mt
   ctx: HttpContext,
   schema: S,
 ): Promise<[Static<S>, TemplateFile | undefined]> {
-  const form = await readForm(ctx.stream(), ctx.headers['content-type'] ?? '', { fileBytes: TEMPLATE_MEDIA_MAX_BYTES, fileFields: ['media_file'] });
+  const form = await readForm(ctx.stream(), ctx.headers['content-type'] ?? '', { jsonBytes: ctx.maxBodyBytes, fileBytes: TEMPLATE_MEDIA_MAX_BYTES, fileFields: ['media_file'] });
   const body = validate(schema, mt.formValues(form.fields));
   return [body, form.file ? { bytes: form.file.bytes, filename: form.file.filename } : undefined];
 }
@@ -154,7 +154,7 @@ export function templateRoutes(deps: TemplateRouteDeps, kit: Kit): Route[] {
       'POST',
       '/api/chat/upload-template-media',
       async (ctx, me) => {
-        const form = await readForm(ctx.stream(), ctx.headers['content-type'] ?? '', { fileBytes: TEMPLATE_MEDIA_MAX_BYTES, fileFields: ['file'] });
+        const form = await readForm(ctx.stream(), ctx.headers['content-type'] ?? '', { jsonBytes: ctx.maxBodyBytes, fileBytes: TEMPLATE_MEDIA_MAX_BYTES, fileFields: ['file'] });
         const s = await templates.uploadMedia(me, form.file ? { bytes: form.file.bytes, filename: form.file.filename } : null);
         return {
           status: 201,
