@@ -77,7 +77,6 @@ interface Worker {
   consumers: Map<string, Consumer>;
 }
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export class JetStreamQueue implements JobQueue {
@@ -178,7 +177,8 @@ export class JetStreamQueue implements JobQueue {
   async enqueue(kind: string, payload: unknown, opts: { id?: string; key?: string } = {}): Promise<{ id: string; duplicate: boolean }> {
     if (!this.js || !this.deps.link.connected) throw new UnavailableError('job queue unavailable: NATS not connected');
     const id = opts.id ?? randomUUID();
-    const data = enc.encode(JSON.stringify({ id, p: payload, ...(opts.key !== undefined ? { k: opts.key } : {}) }));
+    // Buffer.from takes small strings from a pooled slab; TextEncoder allocates a buffer per call.
+    const data = Buffer.from(JSON.stringify({ id, p: payload, ...(opts.key !== undefined ? { k: opts.key } : {}) }));
     const n = this.partitions(kind);
     const partition = n === undefined ? undefined : partitionOf(opts.key ?? id, n);
     // Batched with every other enqueue of this event-loop turn; resolves on this job's own ack.

@@ -35,8 +35,10 @@ export interface HttpContext {
 export class UwsHttpContext implements HttpContext {
   readonly method: string;
   readonly path: string;
-  readonly query: URLSearchParams;
   readonly headers: Record<string, string> = {};
+  private readonly rawQuery: string;
+  private parsedQuery: URLSearchParams | null = null;
+  private clientIp: string | null = null;
   readonly startedAt = performance.now();
   private bodyPromise: Promise<Buffer> | null = null;
   private readable: Readable | null = null;
@@ -45,14 +47,15 @@ export class UwsHttpContext implements HttpContext {
     readonly exchange: Exchange,
     req: HttpRequest,
     readonly params: Record<string, string>,
-    readonly ip: string,
+    /** Reads the client's address; called at most once, only while the response is open. */
+    private readonly readIp: () => string,
     readonly requestId: string,
     bodyMode: BodyMode,
     readonly maxBodyBytes: number,
   ) {
     this.method = req.getMethod().toUpperCase();
     this.path = req.getUrl();
-    this.query = new URLSearchParams(req.getQuery() ?? '');
+    this.rawQuery = req.getQuery() ?? '';
     req.forEach((k, v) => {
       this.headers[k] = v;
     });
@@ -66,6 +69,20 @@ export class UwsHttpContext implements HttpContext {
 
   get aborted(): boolean {
     return this.exchange.aborted;
+  }
+
+  // Both parsed on first use: a signed webhook needs neither unless it is refused.
+  get query(): URLSearchParams {
+    return (this.parsedQuery ??= new URLSearchParams(this.rawQuery));
+  }
+
+  /** The client's address ('' once the exchange is over: uWS has released the connection's state). */
+  get ip(): string {
+    if (this.clientIp === null) {
+      if (!this.exchange.writable) return '';
+      this.clientIp = this.readIp();
+    }
+    return this.clientIp;
   }
 
   onAbort(cb: () => void): void {

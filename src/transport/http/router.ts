@@ -121,10 +121,10 @@ export class Router {
     if (typeof sent !== 'boolean') return sent.then(() => undefined);
   }
 
-  private clientIp(ex: Exchange, req: HttpRequest): string {
+  private clientIp(ex: Exchange, headers: Readonly<Record<string, string>>): string {
     if (this.deps.trustProxy) {
       // The last entry is the one our own proxy added; earlier ones are the client's to forge.
-      const fwd = req.getHeader('x-forwarded-for');
+      const fwd = headers['x-forwarded-for'];
       if (fwd) return fwd.split(',').at(-1)!.trim();
     }
     return decodeIp(ex.res.getRemoteAddressAsText());
@@ -150,8 +150,8 @@ export class Router {
     }
     if (path.endsWith('/*')) params['*'] = req.getUrl().slice(path.length - 1);
     const bodyMode = route.body ?? (method === 'GET' || method === 'DELETE' ? 'none' : 'buffer');
-    const ip = this.clientIp(ex, req);
-    const ctx = new UwsHttpContext(ex, req, params, ip, requestId, bodyMode, this.deps.maxBodyBytes);
+    // Read lazily (a native call and a decode per request): the rate limit and a refused webhook need it.
+    const ctx: UwsHttpContext = new UwsHttpContext(ex, req, params, () => this.clientIp(ex, ctx.headers), requestId, bodyMode, this.deps.maxBodyBytes);
     return this.run(ctx, route, path, headers, badPath);
   }
 

@@ -31,7 +31,7 @@ export interface ChatRouteDeps {
 
 async function signedJson(ctx: HttpContext, guard: WebhookGuard): Promise<unknown> {
   const raw = await ctx.body();
-  guard.check(ctx.ip, raw, ctx.headers[SIGNATURE_HEADER]);
+  guard.check(() => ctx.ip, raw, ctx.headers[SIGNATURE_HEADER]);
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (e) {

@@ -9,7 +9,7 @@
 //
 // Bad signatures are counted per client IP; past the budget the client gets 429 with Retry-After
 // until its bucket refills. Good signatures are never limited: providers deliver in bursts.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { AuthError, RateLimitedError } from '../../core/errors.js';
 import { KeyedRateLimiter } from '../../util/rate-limit.js';
 
@@ -26,9 +26,21 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 const HEX64 = /^[0-9a-f]{64}$/i;
 
+// The secret as a key object, made once: createHmac() with a string converts the key on every call.
+let lastSecret: string | null = null;
+let lastKey: KeyObject | null = null;
+function keyOf(secret: string): KeyObject {
+  if (secret !== lastSecret || !lastKey) {
+    lastKey = createSecretKey(Buffer.from(secret, 'utf8'));
+    lastSecret = secret;
+  }
+  return lastKey;
+}
+
 function hmacEquals(secret: string, parts: Array<string | Buffer>, hex: string): boolean {
   if (!HEX64.test(hex)) return false;
-  const h = createHmac('sha256', secret);
+  // An empty secret cannot be a key object; it is refused earlier in production, kept for tests.
+  const h = createHmac('sha256', secret === '' ? secret : keyOf(secret));
   for (const p of parts) h.update(p);
   return timingSafeEqual(Buffer.from(hex, 'hex'), h.digest());
 }
@@ -79,11 +91,14 @@ export class WebhookGuard {
     this.badByIp = new KeyedRateLimiter(cfg.badSignaturesPerMinute);
   }
 
-  /** Throws 401 for a bad signature, or 429 once the client's bad-signature budget is spent. */
-  check(ip: string, raw: Buffer, header: string | undefined): void {
+  /**
+   * Throws 401 for a bad signature, or 429 once the client's bad-signature budget is spent. The
+   * client's address is read only for a refusal.
+   */
+  check(ip: () => string, raw: Buffer, header: string | undefined): void {
     const r = verifySignature(this.cfg, raw, header);
     if (r.ok) return;
-    const wait = this.badByIp.take(ip);
+    const wait = this.badByIp.take(ip());
     if (wait > 0) throw new RateLimitedError(`too many bad webhook signatures from this client; retry in ${Math.ceil(wait)} s`, Math.ceil(wait));
     throw new AuthError(r.reason);
   }
