@@ -39,8 +39,7 @@ function keyOf(secret: string): KeyObject {
 
 function hmacEquals(secret: string, parts: Array<string | Buffer>, hex: string): boolean {
   if (!HEX64.test(hex)) return false;
-  // An empty secret cannot be a key object; it is refused earlier in production, kept for tests.
-  const h = createHmac('sha256', secret === '' ? secret : keyOf(secret));
+  const h = createHmac('sha256', keyOf(secret));
   for (const p of parts) h.update(p);
   return timingSafeEqual(Buffer.from(hex, 'hex'), h.digest());
 }
