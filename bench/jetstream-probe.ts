@@ -20,9 +20,17 @@ const { values: o } = parseArgs({
     nats: { type: 'string', default: process.env.BENCH_NATS_URL ?? '127.0.0.1:4222' },
   },
 });
-const count = Number(o.count);
-const inFlight = Number(o['in-flight']);
-const parts = Number(o.partitions);
+function positive(name: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    console.error(`probe: --${name} must be a whole number from 1 to ${max}, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+}
+const count = positive('count', o.count!, 10_000_000);
+const inFlight = positive('in-flight', o['in-flight']!, 100_000);
+const parts = positive('partitions', o.partitions!, 1024);
 
 const nc = await connect({ servers: o.nats, timeout: 5000 });
 const jsm = await jetstreamManager(nc);

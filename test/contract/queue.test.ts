@@ -14,6 +14,7 @@ import { Registry } from '../../src/obs/metrics.js';
 import { natsPrefix } from '../helpers/app.js';
 import { freshDb } from '../helpers/db.js';
 import { TEST_NATS_URL } from '../helpers/env.js';
+import { removeOnTeardown } from '../helpers/jetstream-queue.js';
 
 const WAIT_MS = 10_000;
 const log = createLogger({ level: 'silent', nodeId: 'queue-test' });
@@ -80,12 +81,7 @@ async function jetstreamFixture(t: Test, persist?: Sql): Promise<Fixture> {
   t.ok(await link.ready(WAIT_MS), 'connected to NATS');
   // Keyed kinds are partitioned on JetStream; 'a' and 'b' must land in different partitions.
   const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: { ordered: 8, backlog: 8 } });
-  t.teardown(async () => {
-    await queue.stop();
-    const jsm = await jetstreamManager(link.connection!);
-    await jsm.streams.delete(queue.streamName).catch(() => undefined);
-    await link.stop();
-  });
+  removeOnTeardown(t, queue, link);
   await queue.ready();
   return { queue, dead };
 }
@@ -275,12 +271,7 @@ t.test('JetStreamQueue: concurrent enqueues are batched, each answered by its ow
   t.ok(await link.ready(WAIT_MS), 'connected to NATS');
   // A stream of 5 messages (discard new) and no worker yet: 5 of 12 fit, the rest are refused.
   const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, maxMessages: 5, partitions: { keyed: 4 } });
-  t.teardown(async () => {
-    await queue.stop();
-    const jsm = await jetstreamManager(link.connection!);
-    await jsm.streams.delete(queue.streamName).catch(() => undefined);
-    await link.stop();
-  });
+  removeOnTeardown(t, queue, link);
   await queue.ready();
 
   // All enqueued in one event-loop turn: one batch of publishes.
@@ -311,12 +302,7 @@ t.test('JetStreamQueue: many concurrent enqueues beyond the in-flight bound are 
   t.ok(await link.ready(WAIT_MS), 'connected to NATS');
   // An in-flight bound far below the burst: the rest wait for a slot instead of failing.
   const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: {}, publishInFlight: 16, publishQueued: 1000 });
-  t.teardown(async () => {
-    await queue.stop();
-    const jsm = await jetstreamManager(link.connection!);
-    await jsm.streams.delete(queue.streamName).catch(() => undefined);
-    await link.stop();
-  });
+  removeOnTeardown(t, queue, link);
   await queue.ready();
   const n = 300;
   const acks = await Promise.all(Array.from({ length: n }, (_, i) => queue.enqueue('plain', { n: i }, { id: `many-${i}` })));

@@ -14,6 +14,7 @@ import { Registry } from '../../src/obs/metrics.js';
 import { natsPrefix, type LogLine } from '../helpers/app.js';
 import { until } from '../helpers/cluster.js';
 import { TEST_NATS_URL } from '../helpers/env.js';
+import { removeOnTeardown } from '../helpers/jetstream-queue.js';
 
 t.test('a partition stuck behind a delivery nobody acknowledges is repaired', async (t) => {
   const lines: LogLine[] = [];
@@ -39,12 +40,7 @@ t.test('a partition stuck behind a delivery nobody acknowledges is repaired', as
     repairs,
     stalledGauge: metrics.gauge('jobs_partitions_stalled', 'stalled'),
   });
-  t.teardown(async () => {
-    await queue.stop();
-    const jsm = await jetstreamManager(link.connection!);
-    await jsm.streams.delete(queue.streamName).catch(() => undefined);
-    await link.stop();
-  });
+  removeOnTeardown(t, queue, link);
   await queue.ready();
   for (let i = 0; i < 5; i++) await queue.enqueue('ordered', { n: i }, { id: `job-${i}`, key: 'guest-1' });
 

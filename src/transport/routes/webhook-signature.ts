@@ -9,7 +9,7 @@
 //
 // Bad signatures are counted per client IP; past the budget the client gets 429 with Retry-After
 // until its bucket refills. Good signatures are never limited: providers deliver in bursts.
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthError, RateLimitedError } from '../../core/errors.js';
 import { KeyedRateLimiter } from '../../util/rate-limit.js';
 
@@ -26,20 +26,9 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 const HEX64 = /^[0-9a-f]{64}$/i;
 
-// The secret as a key object, made once: createHmac() with a string converts the key on every call.
-let lastSecret: string | null = null;
-let lastKey: KeyObject | null = null;
-function keyOf(secret: string): KeyObject {
-  if (secret !== lastSecret || !lastKey) {
-    lastKey = createSecretKey(Buffer.from(secret, 'utf8'));
-    lastSecret = secret;
-  }
-  return lastKey;
-}
-
 function hmacEquals(secret: string, parts: Array<string | Buffer>, hex: string): boolean {
   if (!HEX64.test(hex)) return false;
-  const h = createHmac('sha256', keyOf(secret));
+  const h = createHmac('sha256', secret);
   for (const p of parts) h.update(p);
   return timingSafeEqual(Buffer.from(hex, 'hex'), h.digest());
 }
