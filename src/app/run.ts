@@ -134,7 +134,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
 
     metrics.gauge('ws_sockets', 'Open sockets on this node').collect(() => [[undefined, hub.size]]);
     const socketLimits = { ...config.ws };
-    const upgrade = { log, corsOrigins: config.http.corsOrigins, trustProxy: config.http.trustProxy };
+    const upgrade = { log, corsOrigins: config.http.corsOrigins, trustProxy: config.http.trustProxy, anchor: server.anchor };
     const sockets = [
       ...staffSocketEndpoints({
         auth: directory.auth,

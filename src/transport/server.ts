@@ -5,6 +5,7 @@ import { guardedEdge, type SocketBehavior } from './guard.js';
 import { InFlight } from './http/in-flight.js';
 import type { Route, Router } from './http/router.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
+import { CorkAnchor } from './ws/cork-anchor.js';
 
 export interface SocketEndpoint {
   pattern: string;
@@ -13,12 +14,15 @@ export interface SocketEndpoint {
 
 export class HttpServer {
   readonly app: TemplatedApp;
+  /** Socket upgrades that follow an await are corked inside it (see ws/cork-anchor.ts). */
+  readonly anchor: CorkAnchor;
   private listenSocket: us_listen_socket | null = null;
   private readonly inFlight = new InFlight();
   port = 0;
 
   constructor(private readonly log: Logger) {
     this.app = loadUws().App();
+    this.anchor = new CorkAnchor(log);
   }
 
   /**
@@ -27,11 +31,19 @@ export class HttpServer {
    */
   mount(router: Router, routes: Route[], sockets: SocketEndpoint[]): void {
     const edge = guardedEdge(this.app, this.log, this.inFlight);
+    edge.ws(this.anchor.path, this.anchor.behavior());
     for (const s of sockets) edge.ws(s.pattern, s.behavior);
     router.mount(edge, routes);
   }
 
-  listen(host: string, port: number): Promise<number> {
+  /** Listens, then opens the cork anchor (within its own deadline) before resolving. */
+  async listen(host: string, port: number): Promise<number> {
+    const bound = await this.bind(host, port);
+    await this.anchor.start(host, bound);
+    return bound;
+  }
+
+  private bind(host: string, port: number): Promise<number> {
     const uWS = loadUws();
     return new Promise((resolve, reject) => {
       this.app.listen(host, port, (socket) => {
@@ -49,6 +61,7 @@ export class HttpServer {
 
   stopListening(): void {
     this.inFlight.draining = true;
+    this.anchor.stop();
     if (!this.listenSocket) return;
     loadUws().us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;

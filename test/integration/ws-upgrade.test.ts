@@ -1,61 +1,100 @@
-// The asynchronous upgrade. uWS v20.x's res.cork() reads the answered request's HTTP state after
-// the upgrade, from memory the upgrade has just released; when the open handler allocated there
-// (ws.subscribe copies topic names) with bytes that read as "Connection: close", uWS cut the new
-// socket (1006) right after open. socketBehavior runs the endpoint's open() after that cork, so any
-// topic is safe; and a handshake uWS itself would close is refused with a status.
+// The asynchronous upgrade. uWS v20.30's res.cork() reads the answered request's HTTP state after
+// the upgrade, from memory the upgrade has just released; when anything allocated there in the
+// meantime (here: ws.subscribe copying a topic name in open()) with bytes that read as
+// "Connection: close", uWS cut the new socket (1006) right after open. Upgrades after an await run
+// inside the cork of the node's cork anchor, where uWS's cork reads nothing afterwards; and a
+// handshake uWS itself would close is refused with a status.
 import net from 'node:net';
 import t, { type Test } from 'tap';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
-import { freshSocketState, sendFrame, socketBehavior, type SocketLimits } from '../../src/transport/ws/behavior.js';
+import { freshSocketState, type SocketLimits } from '../../src/transport/ws/behavior.js';
+import { CorkAnchor } from '../../src/transport/ws/cork-anchor.js';
 import { SocketHub, type SocketState } from '../../src/transport/ws/hub.js';
 import { upgradeHandler } from '../../src/transport/ws/upgrade.js';
-import { guardedEdge } from '../../src/transport/guard.js';
-import type { TokenBucket } from '../../src/util/rate-limit.js';
-import { loadUws, type us_listen_socket } from '../../src/transport/uws.js';
+import { guardedEdge, type SocketBehavior } from '../../src/transport/guard.js';
+import { loadUws, type us_listen_socket, type WebSocket } from '../../src/transport/uws.js';
 import { startApp } from '../helpers/app.js';
 import { numberFactory, seedHotel } from '../helpers/chat-fixtures.js';
 import { connect } from '../helpers/db.js';
 import { WsClient } from '../helpers/ws.js';
 
-t.test('sockets whose open() subscribes to any topic stay open after an async upgrade', async (t) => {
+t.test('sockets upgraded after an await stay open even when open() allocates at once', async (t) => {
   const uWS = loadUws();
   const log = createLogger({ level: 'silent', nodeId: 'upgrade-test' });
   const limits: SocketLimits = { maxPayloadBytes: 4096, maxBackpressureBytes: 1 << 20, lowPriorityLimitBytes: 1 << 18, idleTimeoutS: 60, framesPerSecond: 100, frameBurst: 100 };
   const uws = uWS.App();
   const hub = new SocketHub(uws, { ...limits, maxSocketsPerUser: 1, upgradesPerMinute: 100_000 }, new Registry().counter('closed_total', 'closed'));
-  t.teardown(() => hub.closeAll());
+  const anchor = new CorkAnchor(log);
+  t.teardown(() => anchor.stop());
   let n = 0;
-  guardedEdge(uws, log).ws(
-    '/*',
-    socketBehavior<SocketState & { bucket: TokenBucket }>({
-      limits,
-      hub,
-      log,
-      upgrade: upgradeHandler({ log, corsOrigins: ['*'], trustProxy: false }, hub, async () => {
-        await new Promise((r) => setImmediate(r));
-        return { ...freshSocketState(hub, limits), kind: 'staff' as const, userId: ++n, hotelId: 'h' };
-      }),
-      // Topic names of 73–88 bytes land exactly in the memory uWS still reads; '0' reads as "close".
-      open: (ws) => void ws.subscribe(`${'0'.repeat(76)}${String(ws.getUserData().userId).padStart(4, '0')}`),
-      message: (ws) => sendFrame(hub, ws, { type: 'pong' }),
-      close: () => undefined,
+  const edge = guardedEdge(uws, log);
+  edge.ws(anchor.path, anchor.behavior());
+  // A bare endpoint (not socketBehavior, which defers the endpoint's open work past the cork):
+  // open() subscribes inside uWS's open callback, within the upgrade's cork.
+  const endpoint: SocketBehavior<SocketState> = {
+    idleTimeout: 60,
+    upgrade: upgradeHandler({ log, corsOrigins: ['*'], trustProxy: false, anchor }, hub, async () => {
+      await new Promise((r) => setImmediate(r));
+      return { ...freshSocketState(hub, limits), kind: 'staff' as const, userId: ++n, hotelId: 'h' };
     }),
-  );
+    // Topic names of 73–88 bytes land exactly in the memory uWS v20.30 read; '0' reads as "close".
+    open: (ws: WebSocket<SocketState>) => void ws.subscribe(`${'0'.repeat(76)}${String(ws.getUserData().userId).padStart(4, '0')}`),
+    message: (ws: WebSocket<SocketState>) => void ws.send(JSON.stringify({ type: 'pong' })),
+    close: (ws: WebSocket<SocketState>) => hub.release(ws.getUserData()),
+  };
+  edge.ws('/*', endpoint as SocketBehavior);
   const listen = await new Promise<us_listen_socket>((resolve, reject) => uws.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
   t.teardown(() => uWS.us_listen_socket_close(listen));
   const port = uWS.us_socket_local_port(listen as never);
+  t.equal(await anchor.start('127.0.0.1', port), true, 'the anchor opened');
   let answered = 0;
+  let cut = 0;
   for (let i = 0; i < 10; i++) {
     const batch = await Promise.all(Array.from({ length: 20 }, () => WsClient.connect(`ws://127.0.0.1:${port}/`)));
     for (const ws of batch) ws.send({ type: 'ping' });
     for (const ws of batch) {
-      await ws.next((f) => f.type === 'pong');
-      answered++;
+      try {
+        await ws.next((f) => f.type === 'pong');
+        answered++;
+      } catch {
+        cut++;
+      }
       ws.close();
     }
   }
+  t.equal(cut, 0, 'no socket was cut after its upgrade');
   t.equal(answered, 200, 'all 200 sockets answered');
+  t.equal(anchor.connected, true, 'every upgrade ran inside the anchor');
+});
+
+t.test('the anchor path is unguessable and taken once', async (t) => {
+  const uWS = loadUws();
+  const log = createLogger({ level: 'silent', nodeId: 'anchor-test' });
+  const uws = uWS.App();
+  const anchor = new CorkAnchor(log);
+  t.teardown(() => anchor.stop());
+  guardedEdge(uws, log).ws(anchor.path, anchor.behavior());
+  const listen = await new Promise<us_listen_socket>((resolve, reject) => uws.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
+  t.teardown(() => uWS.us_listen_socket_close(listen));
+  const port = uWS.us_socket_local_port(listen as never);
+  t.match(anchor.path, /^\/_anchor\/[0-9a-f]{32}$/);
+  t.not(new CorkAnchor(log).path, anchor.path, 'each anchor has its own path');
+  t.equal(await anchor.start('127.0.0.1', port), true);
+  // A second client on the same path (the path leaked, say) cannot replace the node's anchor.
+  const second = await WsClient.connect(`ws://127.0.0.1:${port}${anchor.path}`).then(
+    () => null,
+    (err: { status?: number }) => err.status,
+  );
+  t.equal(second, 404, 'a second client on the path is refused like an unknown route');
+  t.equal(anchor.connected, true);
+  // The anchor comes back by itself after its connection is cut.
+  anchor['conn']!.destroy();
+  const by = Date.now() + 10_000;
+  while (Date.now() < by && anchor.connected) await new Promise((r) => setTimeout(r, 20));
+  t.equal(anchor.connected, false, 'the cut was seen');
+  while (Date.now() < by && !anchor.connected) await new Promise((r) => setTimeout(r, 50));
+  t.equal(anchor.connected, true, 'the anchor reconnected');
 });
 
 const app = await startApp(t);

@@ -169,11 +169,16 @@ export class Exchange {
     this.res.close();
   }
 
-  /** Upgrades to a WebSocket, corked, unless the client went away first. */
-  upgrade<T>(userData: T, key: string, protocol: string, extensions: string, context: us_socket_context_t): boolean {
+  /**
+   * Upgrades to a WebSocket, corked, unless the client went away first. After an await, `around`
+   * runs the cork inside another socket's (see ws/cork-anchor.ts).
+   */
+  upgrade<T>(userData: T, key: string, protocol: string, extensions: string, context: us_socket_context_t, around?: (fn: () => void) => void): boolean {
     if (this.state !== 'open') return false;
     this.finish('done');
-    this.res.cork(() => this.res.upgrade(userData, key, protocol, extensions, context));
+    const up = () => this.res.cork(() => this.res.upgrade(userData, key, protocol, extensions, context));
+    if (around) around(up);
+    else up();
     return true;
   }
 

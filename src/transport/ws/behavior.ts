@@ -71,11 +71,12 @@ export function socketBehavior<S extends SocketState & { bucket: TokenBucket | n
     open(ws) {
       const s = ws.getUserData();
       s.openedAt = Date.now();
-      // Nothing here may allocate native memory (ws.subscribe does): after an upgrade that
-      // followed an await, uWS v20.x's res.cork() reads the old HTTP state from memory the
-      // upgrade just released, and a fresh allocation there can look like "Connection: close" —
-      // uWS then cuts the socket (1006) right after open. The setup runs as soon as that cork
-      // has returned, before any frame of this socket can arrive.
+      // The endpoint's setup allocates native memory (ws.subscribe). After an upgrade that
+      // followed an await, uWS v20.30's res.cork() reads the old HTTP state from memory the
+      // upgrade just released, and an allocation there can read as "Connection: close" (uWS then
+      // cuts the socket). Upgrades run inside the cork anchor, where that read does not happen
+      // (cork-anchor.ts); while the anchor reconnects they do not, so the setup still runs once
+      // the upgrade's cork has returned, before any frame of this socket can arrive.
       queueMicrotask(() => {
         if (s.closed) return;
         // Admitted only to be told why it cannot stay (see upgrade.ts): nothing to set up.

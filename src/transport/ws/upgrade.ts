@@ -1,7 +1,7 @@
 // The asynchronous upgrade of uWS: copy what is needed from the stack-allocated request first
 // (the Exchange has registered onAborted), admit the client (upgrade rate per IP), authenticate
-// (async), take one of the owner's socket slots, then upgrade inside cork — or refuse with an
-// HTTP status before any socket exists.
+// (async), take one of the owner's socket slots, then upgrade inside cork (nested in the node's
+// cork anchor, see cork-anchor.ts) — or refuse with an HTTP status before any socket exists.
 import type { Logger } from '../../obs/log.js';
 import { safeUrl } from '../../obs/log.js';
 import { CloseCodes } from '../../protocol/codes.js';
@@ -9,6 +9,7 @@ import { isAppError } from '../../core/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { errorReply, sendReply } from '../http/reply.js';
 import type { HttpRequest, us_socket_context_t } from '../uws.js';
+import type { CorkAnchor } from './cork-anchor.js';
 import type { SocketAdmission, SocketState } from './hub.js';
 
 /**
@@ -31,6 +32,8 @@ export interface UpgradeDeps {
   log: Logger;
   corsOrigins: string[];
   trustProxy: boolean;
+  /** Upgrades after the await run inside its cork. */
+  anchor: Pick<CorkAnchor, 'cork'>;
 }
 
 function originAllowed(origin: string, allowed: string[]): boolean {
@@ -92,7 +95,7 @@ export function upgradeHandler<T extends SocketState>(deps: UpgradeDeps, admissi
         if (!admission.reserve(userData, mark)) userData.refusal = CloseCodes.TOO_MANY_SOCKETS;
         let upgraded = false;
         try {
-          upgraded = ex.upgrade(userData, key, offered.answer, extensions, context);
+          upgraded = ex.upgrade(userData, key, offered.answer, extensions, context, (fn) => deps.anchor.cork(fn));
         } finally {
           if (!upgraded) admission.release(userData);
         }
