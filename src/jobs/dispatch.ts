@@ -12,6 +12,8 @@ export interface Delivery<P> {
   term(): void;
   /** Tells the queue the job is still being worked on (extends its redelivery deadline). */
   working?(): void;
+  /** Where the delivery came from (a partition), so abort() can pick its waits. */
+  group?: string;
 }
 
 export interface DispatchDeps {
@@ -24,6 +26,15 @@ export interface DispatchDeps {
   redelivered?: Counter;
 }
 
+export interface DispatchOptions {
+  /**
+   * A keyed job that fails waits for its retry here, holding its key, instead of going back to
+   * the queue: where many jobs of a partition are in flight, the queue would hand the key's next
+   * jobs out before the retry. Other keys go on meanwhile.
+   */
+  retryInPlace?: boolean;
+}
+
 export class Dispatcher<P> {
   private active = 0;
   private waiters: Array<() => void> = [];
@@ -33,13 +44,24 @@ export class Dispatcher<P> {
   /** Deliveries taken and not yet settled: running, or waiting behind their ordering key. */
   private held = new Set<Delivery<P>>();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Keyed jobs waiting in place for their retry, and how to end the wait early. */
+  private pauses = new Map<Delivery<P>, () => void>();
 
   constructor(
     private readonly kind: string,
     private readonly handler: JobHandler<P>,
     private readonly opts: WorkerOptions,
     private readonly deps: DispatchDeps,
+    private readonly options: DispatchOptions = {},
   ) {}
+
+  /**
+   * Ends the in-place retry waits of the deliveries `which` picks (the node stops or gives a
+   * partition away): those jobs go back to the queue with what was left of their delay.
+   */
+  abort(which: (d: Delivery<P>) => boolean = () => true): void {
+    for (const [d, wake] of this.pauses) if (which(d)) wake();
+  }
 
   /** Jobs running or waiting behind their ordering key. */
   get inFlight(): number {
@@ -136,32 +158,58 @@ export class Dispatcher<P> {
   }
 
   private async settle(d: Delivery<P>): Promise<void> {
-    const { job } = d;
+    let job = d.job;
     if (job.deliveries > 1) this.deps.redelivered?.inc({ kind: this.kind });
-    if (job.deliveries > this.opts.maxDeliveries) {
-      await this.bury(d, `gave up after ${job.deliveries - 1} deliveries without an outcome`);
-      return;
-    }
-    try {
-      await this.handler(job);
-      d.ack();
-      this.deps.outcomes.inc({ kind: this.kind, outcome: 'done' });
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      if (err instanceof PermanentJobError || job.deliveries >= this.opts.maxDeliveries) {
-        await this.bury(d, err instanceof PermanentJobError ? `permanent: ${reason}` : `failed ${job.deliveries} times; last: ${reason}`);
+    for (;;) {
+      if (job.deliveries > this.opts.maxDeliveries) {
+        await this.bury(d, job, `gave up after ${job.deliveries - 1} deliveries without an outcome`);
         return;
       }
-      const backoff = retryDelay(this.opts.backoffMs, job.deliveries);
-      const delay = err instanceof RetryLaterError ? Math.min(Math.max(backoff, err.delayMs), 15 * 60_000) : backoff;
-      this.deps.log.warn({ kind: this.kind, job: job.id, deliveries: job.deliveries, retryMs: delay, err: reason }, 'job failed; will retry');
-      this.deps.outcomes.inc({ kind: this.kind, outcome: 'retry' });
-      d.retry(delay);
+      try {
+        await this.handler(job);
+        d.ack();
+        this.deps.outcomes.inc({ kind: this.kind, outcome: 'done' });
+        return;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        if (err instanceof PermanentJobError || job.deliveries >= this.opts.maxDeliveries) {
+          await this.bury(d, job, err instanceof PermanentJobError ? `permanent: ${reason}` : `failed ${job.deliveries} times; last: ${reason}`);
+          return;
+        }
+        const backoff = retryDelay(this.opts.backoffMs, job.deliveries);
+        const delay = err instanceof RetryLaterError ? Math.min(Math.max(backoff, err.delayMs), 15 * 60_000) : backoff;
+        this.deps.log.warn({ kind: this.kind, job: job.id, deliveries: job.deliveries, retryMs: delay, err: reason }, 'job failed; will retry');
+        this.deps.outcomes.inc({ kind: this.kind, outcome: 'retry' });
+        if (!this.options.retryInPlace || job.key === undefined) {
+          d.retry(delay);
+          return;
+        }
+        const left = await this.pause(d, delay);
+        if (left > 0) {
+          d.retry(left);
+          return;
+        }
+        job = { ...job, deliveries: job.deliveries + 1 };
+        this.deps.redelivered?.inc({ kind: this.kind });
+      }
     }
   }
 
-  private async bury(d: Delivery<P>, reason: string): Promise<void> {
-    const { job } = d;
+  /** Waits `ms` (the delivery stays held and heartbeating): 0 when done, or what is left if aborted. */
+  private pause(d: Delivery<P>, ms: number): Promise<number> {
+    const until = Date.now() + ms;
+    return new Promise((resolve) => {
+      const end = (left: number) => {
+        clearTimeout(timer);
+        this.pauses.delete(d);
+        resolve(left);
+      };
+      const timer = setTimeout(() => end(0), ms);
+      this.pauses.set(d, () => end(Math.max(1, until - Date.now())));
+    });
+  }
+
+  private async bury(d: Delivery<P>, job: Job<P>, reason: string): Promise<void> {
     try {
       await this.deps.deadLetter({ kind: this.kind, jobId: job.id, payload: job.payload, deliveries: job.deliveries, reason });
     } catch (err) {

@@ -1,4 +1,5 @@
-// Teardown of a JetStreamQueue made by a test: stop it, delete its stream, close its link.
+// Teardown of a JetStreamQueue made by a test: stop it, delete its stream and its lease bucket,
+// close its link.
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Test } from 'tap';
 import type { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
@@ -10,6 +11,7 @@ export function removeOnTeardown(t: Test, queue: JetStreamQueue, link: NatsLink)
     if (link.connection) {
       const jsm = await jetstreamManager(link.connection);
       await jsm.streams.delete(queue.streamName).catch(() => undefined);
+      await jsm.streams.delete(`KV_${queue.leaseBucket}`).catch(() => undefined);
     }
     await link.stop();
   });

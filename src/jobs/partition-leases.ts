@@ -1,0 +1,185 @@
+// Which node drains which partition of an ordered job kind. A partition is drained by one node at
+// a time, which may then hold many of its jobs at once (max_ack_pending > 1) and run different
+// keys concurrently, in order per key, into the group commit. NATS 2.9 has no exclusive consumer
+// (pinned clients came in 2.11), so ownership is a lease in a KV bucket:
+//
+// - a lease is a key `<kind>.p<n>` whose value is the owner; it is created only if absent and
+//   renewed only at the revision the owner last wrote (compare-and-set), every ttl/4;
+// - the bucket's max_age is the TTL: a key not renewed for that long disappears, so the
+//   partitions of a dead node are free after at most the TTL;
+// - an owner trusts its lease only for ttl/2 after its last renewal, and stops taking jobs after
+//   that (a frozen process or a lost link never drains next to the new owner);
+// - each node also renews a membership key `nodes.<owner>`; a node owns at most
+//   ceil(partitions / members), so a new node gets its share as the others release theirs.
+//
+// The TTL must exceed the job ack wait by a margin: the jobs a dead owner held are back in the
+// consumer's redelivery queue, which JetStream serves before newer jobs, by the time anyone else
+// can own the partition — so the order per key survives a crash.
+import { randomBytes } from 'node:crypto';
+import type { KV } from '@nats-io/kv';
+import type { Logger } from '../obs/log.js';
+
+export interface LeaseHooks {
+  /** The partition is ours: start draining it. */
+  acquired(key: string): void;
+  /** Stop draining; resolves once nothing of the partition is held (then the lease is given back). */
+  release(key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void>;
+}
+
+interface Held {
+  revision: number;
+  renewedAt: number;
+  releasing: boolean;
+}
+
+/** How many partitions this node should own, and how many to take or give back now. */
+export function leasePlan(partitions: number, members: number, owned: number): { take: number; give: number } {
+  const share = Math.ceil(partitions / Math.max(1, members));
+  return { take: Math.max(0, share - owned), give: Math.max(0, owned - share) };
+}
+
+/** A KV-safe owner id: the node id and a per-process suffix (two processes never share one). */
+export function leaseOwner(nodeId: string): string {
+  return `${nodeId.replace(/[^\w-]/g, '_').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+}
+
+export class PartitionLeases {
+  private held = new Map<string, Held>();
+  private keys: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private kv: KV,
+    private readonly owner: string,
+    private readonly hooks: LeaseHooks,
+    private readonly opts: { ttlMs: number; log: Logger },
+  ) {}
+
+  /** The bucket through a new connection (the old one was replaced). */
+  use(kv: KV): void {
+    this.kv = kv;
+  }
+
+  /** Starts competing for `keys` (every partition of the ordered kinds this node works on). */
+  start(keys: string[]): void {
+    this.keys = keys;
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.tick(), this.opts.ttlMs / 4);
+      this.timer.unref();
+    }
+    void this.tick();
+  }
+
+  /** True while this node may take jobs of the partition. */
+  valid(key: string): boolean {
+    const h = this.held.get(key);
+    return !!h && !h.releasing && Date.now() - h.renewedAt < this.opts.ttlMs / 2;
+  }
+
+  get owned(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** One round: renew, keep membership, then take or give back partitions toward a fair share. */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      // Asked again while a round runs (new keys, say): one more round after it.
+      this.again = true;
+      return this.ticking;
+    }
+    this.ticking = this.round().finally(() => {
+      this.ticking = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.tick();
+      }
+    });
+    return this.ticking;
+  }
+
+  private async round(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.kv.put(`nodes.${this.owner}`, '');
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'job partition leases: membership not renewed');
+      return;
+    }
+    for (const [key, h] of this.held) {
+      if (h.releasing) continue;
+      try {
+        h.revision = await this.kv.update(key, this.owner, h.revision);
+        h.renewedAt = Date.now();
+      } catch (err) {
+        // Written by someone else since (it expired and was taken): ours no more.
+        if (/wrong last sequence/i.test((err as Error).message)) void this.giveBack(key, 'lost');
+        else this.opts.log.warn({ key, err: (err as Error).message }, 'job partition lease not renewed');
+      }
+    }
+    let members = 1;
+    try {
+      members = 0;
+      for await (const _ of await this.kv.keys('nodes.*')) members++;
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'job partition leases: members unknown');
+      return;
+    }
+    const active = [...this.held.values()].filter((h) => !h.releasing).length;
+    const { take, give } = leasePlan(this.keys.length, members, active);
+    if (give > 0) {
+      for (const key of [...this.held.keys()].filter((k) => !this.held.get(k)!.releasing).slice(0, give)) void this.giveBack(key, 'rebalance');
+      return;
+    }
+    let taken = 0;
+    for (const key of shuffled(this.keys)) {
+      if (taken >= take || this.stopped) break;
+      if (this.held.has(key)) continue;
+      try {
+        const revision = await this.kv.create(key, this.owner);
+        this.held.set(key, { revision, renewedAt: Date.now(), releasing: false });
+        taken++;
+        this.opts.log.debug({ key, owner: this.owner }, 'job partition lease acquired');
+        this.hooks.acquired(key);
+      } catch {
+        // Owned by another node.
+      }
+    }
+  }
+
+  private async giveBack(key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void> {
+    const h = this.held.get(key);
+    if (!h || h.releasing) return;
+    h.releasing = true;
+    try {
+      await this.hooks.release(key, why);
+    } catch (err) {
+      this.opts.log.error({ err, key }, 'job partition release failed');
+    }
+    this.held.delete(key);
+    // Deleted only if still ours, so the next owner need not wait for the TTL.
+    if (why !== 'lost') await this.kv.delete(key, { previousSeq: h.revision }).catch(() => undefined);
+    this.opts.log.debug({ key, why }, 'job partition lease given back');
+  }
+
+  /** Gives every partition back (after draining it) and leaves the membership. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking?.catch(() => undefined);
+    await Promise.all([...this.held.keys()].map((k) => this.giveBack(k, 'stop')));
+    await this.kv.delete(`nodes.${this.owner}`).catch(() => undefined);
+  }
+}
+
+function shuffled<T>(list: T[]): T[] {
+  const a = list.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
