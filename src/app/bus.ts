@@ -76,6 +76,7 @@ export function openBus(deps: BusDeps): Bus {
     partitions: { 'inbound.webhook': deps.jobs.inboundPartitions, 'whatsapp.inbound': deps.jobs.inboundPartitions },
     nodeId: deps.nodeId,
   });
+  metrics.gauge('jobs_partitions_owned', 'Ordered job partitions this node drains now (its leases)').collect(() => [[undefined, queue.ownedPartitions.length]]);
   return {
     broker,
     queue,
