@@ -357,6 +357,7 @@ export class JetStreamQueue implements JobQueue {
     const settle = () => {
       if (--c.held === 0) for (const r of c.settled.splice(0)) r();
     };
+    let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null = null;
     c.done = (async () => {
       while (!stopping && !this.stopped) {
         if (!trusted()) {
@@ -365,10 +366,11 @@ export class JetStreamQueue implements JobQueue {
         }
         let batch;
         try {
-          const consumer = await this.js!.consumers.get(this.streamName, durable);
+          consumer ??= await this.js!.consumers.get(this.streamName, durable);
           batch = await consumer.fetch({ max_messages: this.orderedInFlight, expires: FETCH_EXPIRES_MS });
         } catch (err) {
           if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch failed; retrying');
+          consumer = null;
           await sleep(1000);
           continue;
         }
@@ -381,7 +383,10 @@ export class JetStreamQueue implements JobQueue {
               continue;
             }
             c.held++;
-            w.dispatcher.run({ ...this.delivery(w.kind, m, settle), group: key });
+            const d = this.delivery(w.kind, m, settle);
+            // Held jobs stay ours only while the lease is: without it they must time out and go
+            // to the partition's next owner, first in line.
+            w.dispatcher.run({ ...d, group: key, working: () => !c.lost && (stopping || trusted()) && d.working() });
           }
         } catch (err) {
           if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
