@@ -7,32 +7,20 @@
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { pino } from 'pino';
 import t from 'tap';
-import { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
 import type { Job } from '../../src/jobs/queue.js';
-import { NatsLink } from '../../src/nats/link.js';
 import { Registry } from '../../src/obs/metrics.js';
 import { natsPrefix, type LogLine } from '../helpers/app.js';
 import { until } from '../helpers/cluster.js';
-import { TEST_NATS_URL } from '../helpers/env.js';
-import { removeOnTeardown } from '../helpers/jetstream-queue.js';
+import { testQueue } from '../helpers/jetstream-queue.js';
 
 t.test('a partition stuck behind a delivery nobody acknowledges is repaired', async (t) => {
   const lines: LogLine[] = [];
   const log = pino({ level: 'warn', formatters: { level: (label) => ({ level: label }) } }, { write: (l: string) => void lines.push(JSON.parse(l) as LogLine) });
   const metrics = new Registry();
   const repairs = metrics.counter('jobs_consumer_repairs_total', 'repairs');
-  const link = new NatsLink({ servers: [TEST_NATS_URL], name: 'stuck-test', log });
-  link.start();
-  t.ok(await link.ready(10_000), 'connected to NATS');
   const prefix = natsPrefix();
-  const queue = new JetStreamQueue({
-    link,
+  const { queue, link } = await testQueue(t, 'stuck-test', log, {
     prefix,
-    replicas: 1,
-    log,
-    deadLetter: async () => undefined,
-    outcomes: metrics.counter('jobs_processed_total', 'outcomes'),
-    depthGauge: metrics.gauge('jobs_queue_depth', 'depth'),
     defaults: { concurrency: 4, maxDeliveries: 5, backoffMs: 50 },
     ackWaitS: 60, // the phantom delivery would not expire during the test
     partitions: { ordered: 1 },
@@ -40,9 +28,7 @@ t.test('a partition stuck behind a delivery nobody acknowledges is repaired', as
     stallMs: 1500,
     repairs,
     stalledGauge: metrics.gauge('jobs_partitions_stalled', 'stalled'),
-  });
-  removeOnTeardown(t, queue, link);
-  await queue.ready();
+  }, metrics);
   for (let i = 0; i < 5; i++) await queue.enqueue('ordered', { n: i }, { id: `job-${i}`, key: 'guest-1' });
 
   // The partition's consumer, as the queue creates it, with both its ack-pending slots taken.

@@ -6,13 +6,11 @@
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { leasePlan } from '../../src/jobs/partition-leases.js';
-import { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
-import { NatsLink } from '../../src/nats/link.js';
-import { Registry } from '../../src/obs/metrics.js';
+import type { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
+import type { NatsLink } from '../../src/nats/link.js';
 import { natsPrefix } from '../helpers/app.js';
 import { until } from '../helpers/cluster.js';
-import { TEST_NATS_URL } from '../helpers/env.js';
-import { removeOnTeardown } from '../helpers/jetstream-queue.js';
+import { testQueue } from '../helpers/jetstream-queue.js';
 
 const log = pino({ level: 'silent' });
 const PARTITIONS = 8;
@@ -24,27 +22,14 @@ interface Ran {
 }
 
 async function node(t: Test, prefix: string, name: string, ran: Ran[], fails?: (key: string, n: number, deliveries: number) => boolean): Promise<{ queue: JetStreamQueue; link: NatsLink }> {
-  const metrics = new Registry();
-  const link = new NatsLink({ servers: [TEST_NATS_URL], name, log });
-  link.start();
-  t.ok(await link.ready(10_000), `${name} connected to NATS`);
-  const queue = new JetStreamQueue({
-    link,
+  const { queue, link } = await testQueue(t, name, log, {
     prefix,
-    replicas: 1,
-    log,
-    deadLetter: async () => undefined,
-    outcomes: metrics.counter('jobs_processed_total', 'outcomes'),
-    depthGauge: metrics.gauge('jobs_queue_depth', 'depth'),
     defaults: { concurrency: 16, maxDeliveries: 10, backoffMs: 20 },
     ackWaitS: 1,
     partitions: { ordered: PARTITIONS },
     orderedInFlight: 16,
     stallMs: 0,
-    nodeId: name,
   });
-  removeOnTeardown(t, queue, link);
-  await queue.ready();
   queue.work<{ key: string; n: number }>('ordered', async (job) => {
     // Uneven handler times, so a lane that did not hold its key would reorder.
     await new Promise((r) => setTimeout(r, Math.random() * 4));
@@ -52,6 +37,16 @@ async function node(t: Test, prefix: string, name: string, ran: Ran[], fails?: (
     ran.push({ node: name, key: job.payload.key, n: job.payload.n });
   });
   return { queue, link };
+}
+
+/** Two nodes on one prefix, once both drain partitions. */
+async function twoNodes(t: Test, names: [string, string]) {
+  const prefix = natsPrefix();
+  const ran: Ran[] = [];
+  const a = await node(t, prefix, names[0], ran);
+  const b = await node(t, prefix, names[1], ran);
+  await until(async () => a.queue.ownedPartitions.length > 0 && b.queue.ownedPartitions.length > 0, 'both nodes to own partitions', 20_000);
+  return { a, b, ran };
 }
 
 /** Every key's jobs, by their first run, in enqueue order; and how many ran more than once. */
@@ -101,11 +96,7 @@ t.test('two nodes share the partitions; each key runs once and in order', async 
 });
 
 t.test('a node that stops hands its partitions over: nothing lost, nothing reordered', async (t) => {
-  const prefix = natsPrefix();
-  const ran: Ran[] = [];
-  const a = await node(t, prefix, 'stop-a', ran);
-  const b = await node(t, prefix, 'stop-b', ran);
-  await until(async () => a.queue.ownedPartitions.length > 0 && b.queue.ownedPartitions.length > 0, 'both nodes to own partitions', 20_000);
+  const { a, b, ran } = await twoNodes(t, ['stop-a', 'stop-b']);
   const sending = enqueueAll(b.queue, 20, 0, 20);
   await until(async () => ran.length >= 60, 'the first jobs to run', 20_000);
   await a.queue.stop();
@@ -118,11 +109,7 @@ t.test('a node that stops hands its partitions over: nothing lost, nothing reord
 });
 
 t.test('a node that loses NATS loses its partitions after the lease TTL; its jobs move on in order', async (t) => {
-  const prefix = natsPrefix();
-  const ran: Ran[] = [];
-  const a = await node(t, prefix, 'cut-a', ran);
-  const b = await node(t, prefix, 'cut-b', ran);
-  await until(async () => a.queue.ownedPartitions.length > 0 && b.queue.ownedPartitions.length > 0, 'both nodes to own partitions', 20_000);
+  const { a, b, ran } = await twoNodes(t, ['cut-a', 'cut-b']);
   const sending = enqueueAll(b.queue, 20, 0, 20);
   await until(async () => ran.some((r) => r.node === 'cut-a') && ran.length >= 60, 'both nodes to be running jobs', 20_000);
   // No release: the connection just goes, with whatever A held unacknowledged.
