@@ -14,6 +14,10 @@ export interface Delivery<P> {
   working?(): void;
   /** Where the delivery came from (a partition), so abort() can pick its waits. */
   group?: string;
+  /** True when the job must not start here any more (its partition moved to another node). */
+  stale?(): boolean;
+  /** Lets go of a stale delivery without an outcome: it is redelivered after the ack wait. */
+  abandon?(): void;
 }
 
 export interface DispatchDeps {
@@ -46,6 +50,8 @@ export class Dispatcher<P> {
   private heartbeat: NodeJS.Timeout | null = null;
   /** Keyed jobs waiting in place for their retry, and how to end the wait early. */
   private pauses = new Map<Delivery<P>, () => void>();
+  /** Groups whose in-place waits end at once, now and until resumed (undefined: every group). */
+  private aborted = new Set<string | undefined>();
 
   constructor(
     private readonly kind: string,
@@ -56,11 +62,27 @@ export class Dispatcher<P> {
   ) {}
 
   /**
-   * Ends the in-place retry waits of the deliveries `which` picks (the node stops or gives a
-   * partition away): those jobs go back to the queue with what was left of their delay.
+   * From now on, keyed jobs of `group` (every group when omitted) do not wait in place for a
+   * retry: the waits end at once and later failures go straight back to the queue, with what is
+   * left of their delay (the node stops, or gives the partition away). resume() undoes it.
    */
-  abort(which: (d: Delivery<P>) => boolean = () => true): void {
-    for (const [d, wake] of this.pauses) if (which(d)) wake();
+  abort(group?: string): void {
+    this.aborted.add(group);
+    for (const [d, wake] of this.pauses) if (group === undefined || d.group === group) wake();
+  }
+
+  resume(group: string): void {
+    this.aborted.delete(group);
+  }
+
+  /** A job of `group` is waiting in place for its retry (it holds the group's progress back). */
+  pausing(group: string): boolean {
+    for (const d of this.pauses.keys()) if (d.group === group) return true;
+    return false;
+  }
+
+  private waitsInPlace(d: Delivery<P>): boolean {
+    return !!this.options.retryInPlace && d.job.key !== undefined && !this.aborted.has(undefined) && !this.aborted.has(d.group);
   }
 
   /** Jobs running or waiting behind their ordering key. */
@@ -159,6 +181,10 @@ export class Dispatcher<P> {
 
   private async settle(d: Delivery<P>): Promise<void> {
     let job = d.job;
+    if (d.stale?.()) {
+      d.abandon?.();
+      return;
+    }
     if (job.deliveries > 1) this.deps.redelivered?.inc({ kind: this.kind });
     for (;;) {
       if (job.deliveries > this.opts.maxDeliveries) {
@@ -180,13 +206,17 @@ export class Dispatcher<P> {
         const delay = err instanceof RetryLaterError ? Math.min(Math.max(backoff, err.delayMs), 15 * 60_000) : backoff;
         this.deps.log.warn({ kind: this.kind, job: job.id, deliveries: job.deliveries, retryMs: delay, err: reason }, 'job failed; will retry');
         this.deps.outcomes.inc({ kind: this.kind, outcome: 'retry' });
-        if (!this.options.retryInPlace || job.key === undefined) {
+        if (!this.waitsInPlace(d)) {
           d.retry(delay);
           return;
         }
         const left = await this.pause(d, delay);
         if (left > 0) {
           d.retry(left);
+          return;
+        }
+        if (d.stale?.()) {
+          d.abandon?.();
           return;
         }
         job = { ...job, deliveries: job.deliveries + 1 };

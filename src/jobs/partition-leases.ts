@@ -4,17 +4,20 @@
 // (pinned clients came in 2.11), so ownership is a lease in a KV bucket:
 //
 // - a lease is a key `<kind>.p<n>` whose value is the owner; it is created only if absent and
-//   renewed only at the revision the owner last wrote (compare-and-set), every ttl/4;
+//   renewed only at the revision the owner last wrote (compare-and-set), every ttl/6 — also
+//   while the partition is being given back, until it is;
 // - the bucket's max_age is the TTL: a key not renewed for that long disappears, so the
 //   partitions of a dead node are free after at most the TTL;
-// - an owner trusts its lease only for ttl/2 after its last renewal, and stops taking jobs after
-//   that (a frozen process or a lost link never drains next to the new owner);
+// - an owner trusts its lease for ttl/2 after it sent its last renewal; after that it takes no
+//   job and heartbeats none it holds (a frozen process or a lost link never drains next to the
+//   new owner), so those come due for redelivery by ttl/2 + the ack wait;
 // - each node also renews a membership key `nodes.<owner>`; a node owns at most
 //   ceil(partitions / members), so a new node gets its share as the others release theirs.
 //
-// The TTL must exceed the job ack wait by a margin: the jobs a dead owner held are back in the
-// consumer's redelivery queue, which JetStream serves before newer jobs, by the time anyone else
-// can own the partition — so the order per key survives a crash.
+// The TTL is three ack waits (see queue-jetstream.ts), so ttl/2 + the ack wait leaves half an ack
+// wait of margin: the jobs a dead owner held are back in the consumer's redelivery queue, which
+// JetStream serves before newer jobs, by the time anyone else can own the partition — so the
+// order per key survives a crash.
 import { randomBytes } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from '../obs/log.js';
@@ -65,18 +68,19 @@ export class PartitionLeases {
 
   /** Starts competing for `keys` (every partition of the ordered kinds this node works on). */
   start(keys: string[]): void {
+    if (this.stopped) return;
     this.keys = keys;
     if (!this.timer) {
-      this.timer = setInterval(() => void this.tick(), this.opts.ttlMs / 4);
+      this.timer = setInterval(() => void this.tick(), this.opts.ttlMs / 6);
       this.timer.unref();
     }
     void this.tick();
   }
 
-  /** True while this node may take jobs of the partition. */
+  /** True while this node may run and heartbeat jobs of the partition (given back or not). */
   valid(key: string): boolean {
     const h = this.held.get(key);
-    return !!h && !h.releasing && Date.now() - h.renewedAt < this.opts.ttlMs / 2;
+    return !!h && Date.now() - h.renewedAt < this.opts.ttlMs / 2;
   }
 
   get owned(): string[] {
@@ -101,23 +105,34 @@ export class PartitionLeases {
   }
 
   private async round(): Promise<void> {
+    for (const [key, h] of this.held) {
+      // Timed from before the request: the server's clock starts the TTL later than this.
+      const sent = Date.now();
+      try {
+        h.revision = await this.kv.update(key, this.owner, h.revision);
+        h.renewedAt = sent;
+      } catch (err) {
+        if (!/wrong last sequence/i.test((err as Error).message)) {
+          this.opts.log.warn({ key, err: (err as Error).message }, 'job partition lease not renewed');
+          continue;
+        }
+        // An earlier renewal may have landed with its answer lost: still ours if the value is.
+        const now = await this.kv.get(key).catch(() => null);
+        if (now && now.operation === 'PUT' && now.string() === this.owner) {
+          h.revision = now.revision;
+          h.renewedAt = sent;
+        } else {
+          // Written by someone else since (it expired and was taken): ours no more.
+          void this.giveBack(key, 'lost');
+        }
+      }
+    }
     if (this.stopped) return;
     try {
       await this.kv.put(`nodes.${this.owner}`, '');
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'job partition leases: membership not renewed');
       return;
-    }
-    for (const [key, h] of this.held) {
-      if (h.releasing) continue;
-      try {
-        h.revision = await this.kv.update(key, this.owner, h.revision);
-        h.renewedAt = Date.now();
-      } catch (err) {
-        // Written by someone else since (it expired and was taken): ours no more.
-        if (/wrong last sequence/i.test((err as Error).message)) void this.giveBack(key, 'lost');
-        else this.opts.log.warn({ key, err: (err as Error).message }, 'job partition lease not renewed');
-      }
     }
     let members = 1;
     try {
@@ -137,9 +152,10 @@ export class PartitionLeases {
     for (const key of shuffled(this.keys)) {
       if (taken >= take || this.stopped) break;
       if (this.held.has(key)) continue;
+      const sent = Date.now();
       try {
         const revision = await this.kv.create(key, this.owner);
-        this.held.set(key, { revision, renewedAt: Date.now(), releasing: false });
+        this.held.set(key, { revision, renewedAt: sent, releasing: false });
         taken++;
         this.opts.log.debug({ key, owner: this.owner }, 'job partition lease acquired');
         this.hooks.acquired(key);
@@ -164,13 +180,13 @@ export class PartitionLeases {
     this.opts.log.debug({ key, why }, 'job partition lease given back');
   }
 
-  /** Gives every partition back (after draining it) and leaves the membership. */
+  /** Gives every partition back (after draining it; renewals go on meanwhile) and leaves the membership. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     await this.ticking?.catch(() => undefined);
     await Promise.all([...this.held.keys()].map((k) => this.giveBack(k, 'stop')));
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     await this.kv.delete(`nodes.${this.owner}`).catch(() => undefined);
   }
 }

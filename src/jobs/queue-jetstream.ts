@@ -13,7 +13,7 @@
 // share the group commit. A keyed job that fails waits for its retry in place, holding its key.
 //
 // A dead node holds its jobs only for the ack wait (5 s by default) and its partitions for the
-// lease TTL (twice the ack wait): running and queued deliveries report progress (`working()`)
+// lease TTL (three ack waits): running and queued deliveries report progress (`working()`)
 // every third of the ack wait, so only a node that stopped heartbeating loses its jobs to
 // redelivery, and JetStream redelivers them before anything newer. A consumer that holds work
 // without progress (see stall-watch.ts) is deleted and recreated; the work-queue stream replays
@@ -77,6 +77,7 @@ export interface JetStreamQueueDeps {
 
 interface Consumer {
   partition: number | undefined;
+  /** Stops taking jobs (the current loop; held deliveries still settle). */
   stop(): void;
   /** Resolves when the consumer takes no more jobs. */
   done: Promise<void>;
@@ -114,6 +115,9 @@ export class JetStreamQueue implements JobQueue {
   private publisher: BatchPublisher;
   private leases: PartitionLeases | null = null;
   private readonly owner: string;
+  /** Partition drains wait until then after a new connection (see startWorker). */
+  private fetchAfter = 0;
+  private closing = false;
 
   constructor(private readonly deps: JetStreamQueueDeps) {
     this.publisher = new BatchPublisher(() => deps.link.connection, {
@@ -207,7 +211,7 @@ export class JetStreamQueue implements JobQueue {
       }
       await this.startLeases();
       for (const w of this.workers.values()) await this.startWorker(w);
-      this.leases?.start(this.leaseKeys());
+      if (!this.closing) this.leases?.start(this.leaseKeys());
     } catch (err) {
       this.deps.log.error({ err }, 'jetstream setup failed; retrying in 2 s');
       if (!this.stopped) {
@@ -265,12 +269,23 @@ export class JetStreamQueue implements JobQueue {
     return `${this.deps.prefix.replace(/[^\w-]/g, '_')}_job_leases`;
   }
 
-  /** The lease bucket (its TTL twice the ack wait: see partition-leases.ts), on this connection. */
+  /**
+   * The lease bucket on this connection. Its TTL is three ack waits (see partition-leases.ts); a
+   * bucket made with a shorter one (a smaller JOB_ACK_WAIT_S before) is lengthened, and a longer
+   * one is used as it is — a longer TTL only makes a takeover slower.
+   */
   private async startLeases(): Promise<void> {
     const nc = this.deps.link.connection;
-    if (!nc || !this.deps.partitions || Object.keys(this.deps.partitions).length === 0) return;
-    const ttlMs = 2 * this.ackWaitMs;
-    const kv = await new Kvm(nc).create(this.leaseBucket, { history: 1, ttl: ttlMs, replicas: this.deps.replicas });
+    if (!nc || !this.jsm || this.closing || !this.deps.partitions || Object.keys(this.deps.partitions).length === 0) return;
+    const wanted = 3 * this.ackWaitMs;
+    const kv = await new Kvm(nc).create(this.leaseBucket, { history: 1, ttl: wanted, replicas: this.deps.replicas });
+    let ttlMs = (await kv.status()).ttl;
+    if (ttlMs < wanted) {
+      const stream = `KV_${this.leaseBucket}`;
+      const info = await this.jsm.streams.info(stream);
+      await this.jsm.streams.update(stream, { ...info.config, max_age: wanted * 1e6 });
+      ttlMs = wanted;
+    }
     if (this.leases) {
       this.leases.use(kv);
       return;
@@ -295,12 +310,10 @@ export class JetStreamQueue implements JobQueue {
     } else {
       // Every node keeps every partition's consumer configured; only a partition's lease holder drains it.
       for (let p = 0; p < n && !this.stopped; p++) await this.ensureConsumer(w, p);
-      // A new connection: drains of the old one restart on it.
-      for (const [durable, c] of [...w.consumers]) {
-        c.stop();
-        w.consumers.delete(durable);
-        this.startDrain(w, c.partition!);
-      }
+      // A new connection: the drains of the old one go on through it, once what the old one had
+      // been handed and never acknowledged is due for redelivery (it then comes first).
+      if (w.consumers.size > 0) this.fetchAfter = Date.now() + this.ackWaitMs;
+      for (const c of w.consumers.values()) this.runDrain(w, c);
     }
     this.deps.log.info({ kind: w.kind, consumers: n ?? 1 }, 'job consumers started');
   }
@@ -343,24 +356,37 @@ export class JetStreamQueue implements JobQueue {
   /**
    * Drains a partition this node holds the lease of: fetches up to orderedInFlight jobs at a time
    * and hands them to the dispatcher (key lanes keep the order). When the partition is given
-   * back, the jobs of the last fetch still run here first. A job that arrives while the lease is
-   * not trusted (lost, or not renewed lately) is left alone: it is redelivered after the ack
-   * wait, in sequence order, before anything newer — a NAK would requeue it behind others.
+   * back, the jobs of the last fetch still run here first. While the lease is not trusted (lost,
+   * or not renewed lately), no job starts and none is heartbeated: they are redelivered after
+   * the ack wait, in sequence order, before anything newer — a NAK would requeue them behind
+   * others.
    */
   private startDrain(w: Worker, partition: number): void {
     const durable = this.durable(w.kind, partition);
-    const key = this.leaseKey(w.kind, partition);
     if (w.consumers.has(durable) || !this.js) return;
+    const c: Consumer = { partition, stop: () => undefined, done: Promise.resolve(), held: 0, settled: [] };
+    w.consumers.set(durable, c);
+    this.runDrain(w, c);
+  }
+
+  /** (Re)starts the fetch loop of a partition drain; held deliveries stay counted on `c`. */
+  private runDrain(w: Worker, c: Consumer): void {
+    const partition = c.partition!;
+    const durable = this.durable(w.kind, partition);
+    const key = this.leaseKey(w.kind, partition);
+    c.stop();
     let stopping = false;
-    const c: Consumer = { partition, stop: () => (stopping = true), done: Promise.resolve(), held: 0, settled: [] };
-    const trusted = () => this.leases?.valid(key) ?? false;
+    c.stop = () => (stopping = true);
+    const trusted = () => !c.lost && (this.leases?.valid(key) ?? false);
     const settle = () => {
       if (--c.held === 0) for (const r of c.settled.splice(0)) r();
     };
     let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null = null;
+    const previous = c.done;
     c.done = (async () => {
+      await previous;
       while (!stopping && !this.stopped) {
-        if (!trusted()) {
+        if (!trusted() || Date.now() < this.fetchAfter) {
           await sleep(100);
           continue;
         }
@@ -376,24 +402,21 @@ export class JetStreamQueue implements JobQueue {
         }
         try {
           for await (const m of batch) {
-            const beat = setInterval(() => m.working(), this.dispatchDeps.heartbeatMs);
+            const beat = setInterval(() => trusted() && m.working(), this.dispatchDeps.heartbeatMs);
             await w.dispatcher.acquire().finally(() => clearInterval(beat));
-            if (c.lost || (!stopping && !trusted())) {
+            if (!trusted()) {
               w.dispatcher.cancel();
               continue;
             }
             c.held++;
             const d = this.delivery(w.kind, m, settle);
-            // Held jobs stay ours only while the lease is: without it they must time out and go
-            // to the partition's next owner, first in line.
-            w.dispatcher.run({ ...d, group: key, working: () => !c.lost && (stopping || trusted()) && d.working() });
+            w.dispatcher.run({ ...d, group: key, working: () => trusted() && d.working(), stale: () => !trusted(), abandon: settle });
           }
         } catch (err) {
           if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
         }
       }
     })();
-    w.consumers.set(durable, c);
   }
 
   /** Stops draining a partition and resolves once nothing of it is held here. */
@@ -401,13 +424,15 @@ export class JetStreamQueue implements JobQueue {
     const c = w.consumers.get(durable);
     if (!c) return;
     c.lost = why === 'lost';
+    // A rebalance waits for jobs retrying in place, so their keys keep their order (the lease is
+    // renewed meanwhile). A node that stops, or lost the lease, sends them back with what is left
+    // of their delay — first, so the slots they hold free up; the key's next jobs may then
+    // overtake them.
+    if (why !== 'rebalance') w.dispatcher.abort(key);
     c.stop();
     await c.done;
-    // A rebalance waits for jobs retrying in place, so their keys keep their order. A node that
-    // stops (or lost the lease) sends them back with what is left of their delay; the key's
-    // next jobs may then overtake them.
-    if (why !== 'rebalance') w.dispatcher.abort((d) => d.group === key);
     if (c.held > 0) await new Promise<void>((r) => c.settled.push(r));
+    w.dispatcher.resume(key);
     if (w.consumers.get(durable) === c) w.consumers.delete(durable);
   }
 
@@ -430,6 +455,11 @@ export class JetStreamQueue implements JobQueue {
           delivered: info.delivered.consumer_seq,
           ackFloor: info.ack_floor.consumer_seq,
         };
+        // A job waiting in place for its retry holds its partition's ack floor on purpose.
+        if (c.partition !== undefined && w.dispatcher.pausing(this.leaseKey(w.kind, c.partition))) {
+          this.stalls.forget(durable);
+          continue;
+        }
         if (!this.stalls.observe(durable, sample, Date.now())) continue;
         stalled++;
         await this.repair(w, durable, c.partition, info.created, sample).catch((err) => {
@@ -451,12 +481,10 @@ export class JetStreamQueue implements JobQueue {
     if (partition === undefined) {
       await this.startConsumer(w, undefined);
     } else {
-      const c = w.consumers.get(durable);
-      c?.stop();
-      await c?.done;
-      w.consumers.delete(durable);
       await this.ensureConsumer(w, partition);
-      this.startDrain(w, partition);
+      // What the old consumer had handed out is replayed by the new one; held jobs still settle.
+      const c = w.consumers.get(durable);
+      if (c) this.runDrain(w, c);
     }
     this.deps.repairs?.inc({ kind: w.kind });
   }
@@ -540,10 +568,11 @@ export class JetStreamQueue implements JobQueue {
   }
 
   async stop(): Promise<void> {
+    this.closing = true;
+    this.offLink();
     // Partitions go back first (drained, so their next owner takes over at once).
     await this.leases?.stop();
     this.stopped = true;
-    this.offLink();
     this.publisher.close();
     clearInterval(this.depthTimer);
     if (this.stallTimer) clearInterval(this.stallTimer);

@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { leasePlan } from '../../src/jobs/partition-leases.js';
+import { partitionOf } from '../../src/jobs/queue.js';
 import type { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
 import type { NatsLink } from '../../src/nats/link.js';
 import { natsPrefix } from '../helpers/app.js';
@@ -21,10 +22,17 @@ interface Ran {
   n: number;
 }
 
-async function node(t: Test, prefix: string, name: string, ran: Ran[], fails?: (key: string, n: number, deliveries: number) => boolean): Promise<{ queue: JetStreamQueue; link: NatsLink }> {
+async function node(
+  t: Test,
+  prefix: string,
+  name: string,
+  ran: Ran[],
+  fails?: (key: string, n: number, deliveries: number) => boolean,
+  backoffMs = 20,
+): Promise<{ queue: JetStreamQueue; link: NatsLink }> {
   const { queue, link } = await testQueue(t, name, log, {
     prefix,
-    defaults: { concurrency: 16, maxDeliveries: 10, backoffMs: 20 },
+    defaults: { concurrency: 16, maxDeliveries: 10, backoffMs },
     ackWaitS: 1,
     partitions: { ordered: PARTITIONS },
     orderedInFlight: 16,
@@ -139,4 +147,28 @@ t.test('a failing job waits for its retry holding its key; other keys go on', as
   t.same(tries, [1, 2, 3, 4], 'the job was tried four times, counting its deliveries');
   const g0 = ran.findIndex((r) => r.key === 'guest-0' && r.n === 2);
   t.ok(ran.slice(0, g0).some((r) => r.key !== 'guest-0' && r.n > 2), 'other keys went on while it waited');
+});
+
+t.test('a partition given back while a key retries in place keeps that key in order', async (t) => {
+  const prefix = natsPrefix();
+  const ran: Ran[] = [];
+  // Job 0 of every key fails twice: 1.5 s + 3 s waiting in place, longer than the 3 s lease TTL,
+  // so the lease must be renewed while the partition is being given back.
+  const fails = (_key: string, n: number, deliveries: number) => n === 0 && deliveries <= 2;
+  const a = await node(t, prefix, 'rebal-a', ran, fails, 1500);
+  await until(async () => a.queue.ownedPartitions.length === PARTITIONS, 'the first node to own every partition', 20_000);
+  // One key per partition, so whichever partitions move hold a key that is retrying.
+  const keys: string[] = [];
+  for (let i = 0; keys.length < PARTITIONS; i++) if (!keys.some((k) => partitionOf(k, PARTITIONS) === partitionOf(`guest-${i}`, PARTITIONS))) keys.push(`guest-${i}`);
+  const enqueue = (ns: number[]) => Promise.all(keys.flatMap((key) => ns.map((n) => a.queue.enqueue('ordered', { key, n }, { id: `${key}-${n}`, key }))));
+  for (const n of [0, 1, 2]) await enqueue([n]);
+  await until(async () => ran.length === 0 && a.queue.ownedPartitions.length === PARTITIONS, 'the first jobs to wait for their retry', 5_000);
+  const b = await node(t, prefix, 'rebal-b', ran, fails, 1500);
+  await until(async () => b.queue.ownedPartitions.length > 0, 'the second node to get its share', 20_000);
+  for (const n of [3, 4]) await enqueue([n]);
+  await until(async () => ran.length === PARTITIONS * 5, 'every job to run', 30_000);
+  const byKey = new Map<string, number[]>();
+  for (const r of ran) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r.n]);
+  t.same([...byKey.values()], keys.map(() => [0, 1, 2, 3, 4]), 'every key ran 0–4 once, in order, across the rebalance');
+  t.ok(ran.some((r) => r.node === 'rebal-b'), 'the second node ran some');
 });
