@@ -410,7 +410,7 @@ export class JetStreamQueue implements JobQueue {
             }
             c.held++;
             const d = this.delivery(w.kind, m, settle);
-            w.dispatcher.run({ ...d, group: key, working: () => trusted() && d.working(), stale: () => !trusted(), abandon: settle });
+            w.dispatcher.run({ ...d, group: key, working: () => trusted() && d.working(), stale: () => !trusted() });
           }
         } catch (err) {
           if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
@@ -538,6 +538,8 @@ export class JetStreamQueue implements JobQueue {
         m.term();
         end();
       },
+      // No outcome: JetStream redelivers it after the ack wait.
+      abandon: end,
       working: () => m.working(),
     };
   }
