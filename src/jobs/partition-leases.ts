@@ -105,39 +105,19 @@ export class PartitionLeases {
   }
 
   private async round(): Promise<void> {
-    for (const [key, h] of this.held) {
-      // Timed from before the request: the server's clock starts the TTL later than this.
-      const sent = Date.now();
-      try {
-        h.revision = await this.kv.update(key, this.owner, h.revision);
-        h.renewedAt = sent;
-      } catch (err) {
-        if (!/wrong last sequence/i.test((err as Error).message)) {
-          this.opts.log.warn({ key, err: (err as Error).message }, 'job partition lease not renewed');
-          continue;
-        }
-        // An earlier renewal may have landed with its answer lost: still ours if the value is.
-        const now = await this.kv.get(key).catch(() => null);
-        if (now && now.operation === 'PUT' && now.string() === this.owner) {
-          h.revision = now.revision;
-          h.renewedAt = sent;
-        } else {
-          // Written by someone else since (it expired and was taken): ours no more.
-          void this.giveBack(key, 'lost');
-        }
-      }
-    }
+    // Every call has a deadline: a request lost while NATS restarts must not hold the rounds up
+    // (nor a stop waiting for the round in progress).
+    await Promise.all([...this.held].map(([key, h]) => this.renew(key, h)));
     if (this.stopped) return;
     try {
-      await this.kv.put(`nodes.${this.owner}`, '');
+      await this.bounded(this.kv.put(`nodes.${this.owner}`, ''), 'membership put');
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'job partition leases: membership not renewed');
       return;
     }
-    let members = 1;
+    let members: number;
     try {
-      members = 0;
-      for await (const _ of await this.kv.keys('nodes.*')) members++;
+      members = await this.members();
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'job partition leases: members unknown');
       return;
@@ -154,7 +134,7 @@ export class PartitionLeases {
       if (this.held.has(key)) continue;
       const sent = Date.now();
       try {
-        const revision = await this.kv.create(key, this.owner);
+        const revision = await this.bounded(this.kv.create(key, this.owner), 'lease create');
         this.held.set(key, { revision, renewedAt: sent, releasing: false });
         taken++;
         this.opts.log.debug({ key, owner: this.owner }, 'job partition lease acquired');
@@ -163,6 +143,61 @@ export class PartitionLeases {
         // Owned by another node.
       }
     }
+  }
+
+  private async renew(key: string, h: Held): Promise<void> {
+    // Timed from before the request: the server's clock starts the TTL later than this.
+    const sent = Date.now();
+    try {
+      h.revision = await this.bounded(this.kv.update(key, this.owner, h.revision), 'lease renewal');
+      h.renewedAt = sent;
+    } catch (err) {
+      if (!/wrong last sequence/i.test((err as Error).message)) {
+        this.opts.log.warn({ key, err: (err as Error).message }, 'job partition lease not renewed');
+        return;
+      }
+      // An earlier renewal may have landed with its answer lost: still ours if the value is.
+      const now = await this.bounded(this.kv.get(key), 'lease read').catch(() => null);
+      if (now && now.operation === 'PUT' && now.string() === this.owner) {
+        h.revision = now.revision;
+        h.renewedAt = sent;
+      } else {
+        // Written by someone else since (it expired and was taken): ours no more.
+        void this.giveBack(key, 'lost');
+      }
+    }
+  }
+
+  /** Live members (their `nodes.*` keys), listing cut short at the deadline. */
+  private async members(): Promise<number> {
+    const keys = await this.bounded(this.kv.keys('nodes.*'), 'member list');
+    let n = 0;
+    const listed = (async () => {
+      for await (const _ of keys) n++;
+      return n;
+    })();
+    try {
+      return await this.bounded(listed, 'member list');
+    } finally {
+      keys.stop();
+    }
+  }
+
+  private bounded<T>(p: Promise<T>, what: string): Promise<T> {
+    const ms = Math.max(1000, this.opts.ttlMs / 6);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
   }
 
   private async giveBack(key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void> {
@@ -176,7 +211,7 @@ export class PartitionLeases {
     }
     this.held.delete(key);
     // Deleted only if still ours, so the next owner need not wait for the TTL.
-    if (why !== 'lost') await this.kv.delete(key, { previousSeq: h.revision }).catch(() => undefined);
+    if (why !== 'lost') await this.bounded(this.kv.delete(key, { previousSeq: h.revision }), 'lease delete').catch(() => undefined);
     this.opts.log.debug({ key, why }, 'job partition lease given back');
   }
 
@@ -187,7 +222,7 @@ export class PartitionLeases {
     await Promise.all([...this.held.keys()].map((k) => this.giveBack(k, 'stop')));
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.kv.delete(`nodes.${this.owner}`).catch(() => undefined);
+    await this.bounded(this.kv.delete(`nodes.${this.owner}`), 'membership delete').catch(() => undefined);
   }
 }
 

@@ -85,6 +85,8 @@ interface Consumer {
   held: number;
   /** The partition's lease went to another node: take nothing more from this fetch. */
   lost?: boolean;
+  /** Ends the fetch in progress (its connection is gone). */
+  abortFetch?: () => void;
   settled: Array<() => void>;
 }
 
@@ -313,7 +315,10 @@ export class JetStreamQueue implements JobQueue {
       // A new connection: the drains of the old one go on through it, once what the old one had
       // been handed and never acknowledged is due for redelivery (it then comes first).
       if (w.consumers.size > 0) this.fetchAfter = Date.now() + this.ackWaitMs;
-      for (const c of w.consumers.values()) this.runDrain(w, c);
+      for (const c of w.consumers.values()) {
+        c.abortFetch?.();
+        this.runDrain(w, c);
+      }
     }
     this.deps.log.info({ kind: w.kind, consumers: n ?? 1 }, 'job consumers started');
   }
@@ -382,6 +387,8 @@ export class JetStreamQueue implements JobQueue {
       if (--c.held === 0) for (const r of c.settled.splice(0)) r();
     };
     let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null = null;
+    let current: { stop(): void } | null = null;
+    c.abortFetch = () => current?.stop();
     const previous = c.done;
     c.done = (async () => {
       await previous;
@@ -400,6 +407,7 @@ export class JetStreamQueue implements JobQueue {
           await sleep(1000);
           continue;
         }
+        current = batch;
         try {
           for await (const m of batch) {
             const beat = setInterval(() => trusted() && m.working(), this.dispatchDeps.heartbeatMs);
@@ -414,6 +422,8 @@ export class JetStreamQueue implements JobQueue {
           }
         } catch (err) {
           if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
+        } finally {
+          current = null;
         }
       }
     })();
@@ -430,7 +440,13 @@ export class JetStreamQueue implements JobQueue {
     // overtake them.
     if (why !== 'rebalance') w.dispatcher.abort(key);
     c.stop();
-    await c.done;
+    if (!(await settledWithin(c.done, FETCH_EXPIRES_MS + 4000))) {
+      // A fetch that outlived its expiry is dead (its connection went): end it. What it carried
+      // is unacknowledged; one ack wait lets that come due before the next owner starts.
+      c.abortFetch?.();
+      await c.done;
+      if (why !== 'lost') await sleep(this.ackWaitMs);
+    }
     if (c.held > 0) await new Promise<void>((r) => c.settled.push(r));
     w.dispatcher.resume(key);
     if (w.consumers.get(durable) === c) w.consumers.delete(durable);
@@ -588,4 +604,10 @@ export class JetStreamQueue implements JobQueue {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** True if `p` settles within `ms`. */
+function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(timer));
 }
