@@ -226,8 +226,9 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     // Stopped in reverse: the listener first, then sockets (1001), then open HTTP connections.
     life.add('http connections', (left) => server.closeConnections(left));
     life.add('sockets', () => hub.closeAll(CloseCodes.GOING_AWAY));
-    const port = await server.listen(config.http.host, config.http.port);
+    // Registered first: a stop while it still listens (or opens the cork anchor) closes both.
     life.add('listener', () => server.stopListening());
+    const port = await server.listen(config.http.host, config.http.port);
 
     return {
       port,
