@@ -74,7 +74,9 @@ export function openBus(deps: BusDeps): Bus {
     stalledGauge: metrics.gauge('jobs_partitions_stalled', 'Job consumers holding work without progress at the last check'),
     redelivered: metrics.counter('jobs_redelivered_total', 'Job deliveries that were not the first (a node died or a job failed)'),
     partitions: { 'inbound.webhook': deps.jobs.inboundPartitions, 'whatsapp.inbound': deps.jobs.inboundPartitions },
+    nodeId: deps.nodeId,
   });
+  metrics.gauge('jobs_partitions_owned', 'Ordered job partitions this node drains now (its leases)').collect(() => [[undefined, queue.ownedPartitions.length]]);
   return {
     broker,
     queue,

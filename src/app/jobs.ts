@@ -35,8 +35,10 @@ export function startJobs(p: JobParts): { sink: ReplySink; stop(): Promise<void>
   bus.queue.work('ping', pingHandler(config.nodeId, bus.link), { concurrency: 4 });
   bus.queue.work('reply.handoff', replyHandoffHandler({ sql: p.sql, sink, signer: p.signer }), { concurrency: 8 });
   bus.queue.work('media.ingest', mediaIngestHandler(p.media), { concurrency: 4 });
-  bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 64 });
-  bus.queue.work<WaBatchJob>('whatsapp.inbound', whatsappInboundHandler(p.whatsappInbound, bus.queue), { concurrency: 64 });
+  // Inbound kinds are ordered by guest: a node runs many guests at once (jobs of one guest wait in
+  // its key lane without a slot), and what they store shares the group commit.
+  bus.queue.work<GuestMessageInput>('inbound.webhook', inboundWebhookHandler(p.chat.guestMessages), { concurrency: 256 });
+  bus.queue.work<WaBatchJob>('whatsapp.inbound', whatsappInboundHandler(p.whatsappInbound, bus.queue), { concurrency: 256 });
   bus.queue.work<WaStatusJob>('whatsapp.status', whatsappStatusHandler(p.whatsappInbound, p.log), { concurrency: 16 });
   // Always on: a reply goes out from its hotel's WhatsApp channel, or the global sender if one
   // is configured (a hotel with neither gets no send jobs: see ConversationDeps.sendsToWhatsapp).

@@ -87,8 +87,8 @@ export const EnvSchema = Type.Object({
 
   JOB_MAX_DELIVERIES: Int(6, 'Deliveries of a background job before it is dead-lettered', 1, 100),
   JOB_BACKOFF_MS: Int(2000, 'First retry delay of a failed job (doubles per delivery)', 10),
-  INBOUND_PARTITIONS: Int(32, 'Ordered partitions of queued webhooks (one guest\'s messages stay in order; partitions run in parallel)', 1, 1024),
-  JOB_ACK_WAIT_S: Int(5, 'Seconds without a heartbeat before JetStream hands a job to another node (its node died); running jobs report progress every third of it', 1, 3600),
+  INBOUND_PARTITIONS: Int(32, 'Ordered partitions of queued webhooks (one guest\'s messages stay in order; each partition is drained by one node at a time, many guests at once; partitions spread over the nodes)', 1, 1024),
+  JOB_ACK_WAIT_S: Int(5, 'Seconds without a heartbeat before JetStream hands a job to another node (its node died); running jobs report progress every third of it. A dead node\'s ordered partitions move after three times this (their lease TTL)', 1, 3600),
   JOB_STALL_S: Int(30, 'Seconds a job consumer may hold work without delivering or acknowledging anything before it is recreated (0 disables the check)', 0, 3600),
 
   WHATSAPP_API_URL: Str('', 'Base URL of the WhatsApp Cloud (Graph) API with its version; empty means https://graph.facebook.com/v22.0'),

@@ -12,6 +12,12 @@ export interface Delivery<P> {
   term(): void;
   /** Tells the queue the job is still being worked on (extends its redelivery deadline). */
   working?(): void;
+  /** Where the delivery came from (a partition), so abort() can pick its waits. */
+  group?: string;
+  /** True when the job must not start here any more (its partition moved to another node). */
+  stale?(): boolean;
+  /** Lets go of a stale delivery without an outcome: it is redelivered after the ack wait. */
+  abandon?(): void;
 }
 
 export interface DispatchDeps {
@@ -24,6 +30,15 @@ export interface DispatchDeps {
   redelivered?: Counter;
 }
 
+export interface DispatchOptions {
+  /**
+   * A keyed job that fails waits for its retry here, holding its key, instead of going back to
+   * the queue: where many jobs of a partition are in flight, the queue would hand the key's next
+   * jobs out before the retry. Other keys go on meanwhile.
+   */
+  retryInPlace?: boolean;
+}
+
 export class Dispatcher<P> {
   private active = 0;
   private waiters: Array<() => void> = [];
@@ -33,13 +48,42 @@ export class Dispatcher<P> {
   /** Deliveries taken and not yet settled: running, or waiting behind their ordering key. */
   private held = new Set<Delivery<P>>();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Keyed jobs waiting in place for their retry, and how to end the wait early. */
+  private pauses = new Map<Delivery<P>, () => void>();
+  /** Groups whose in-place waits end at once, now and until resumed (undefined: every group). */
+  private aborted = new Set<string | undefined>();
 
   constructor(
     private readonly kind: string,
     private readonly handler: JobHandler<P>,
     private readonly opts: WorkerOptions,
     private readonly deps: DispatchDeps,
+    private readonly options: DispatchOptions = {},
   ) {}
+
+  /**
+   * From now on, keyed jobs of `group` (every group when omitted) do not wait in place for a
+   * retry: the waits end at once and later failures go straight back to the queue, with what is
+   * left of their delay (the node stops, or gives the partition away). resume() undoes it.
+   */
+  abort(group?: string): void {
+    this.aborted.add(group);
+    for (const [d, wake] of this.pauses) if (group === undefined || d.group === group) wake();
+  }
+
+  resume(group: string): void {
+    this.aborted.delete(group);
+  }
+
+  /** A job of `group` is waiting in place for its retry (it holds the group's progress back). */
+  pausing(group: string): boolean {
+    for (const d of this.pauses.keys()) if (d.group === group) return true;
+    return false;
+  }
+
+  private waitsInPlace(d: Delivery<P>): boolean {
+    return !!this.options.retryInPlace && d.job.key !== undefined && !this.aborted.has(undefined) && !this.aborted.has(d.group);
+  }
 
   /** Jobs running or waiting behind their ordering key. */
   get inFlight(): number {
@@ -136,32 +180,66 @@ export class Dispatcher<P> {
   }
 
   private async settle(d: Delivery<P>): Promise<void> {
-    const { job } = d;
-    if (job.deliveries > 1) this.deps.redelivered?.inc({ kind: this.kind });
-    if (job.deliveries > this.opts.maxDeliveries) {
-      await this.bury(d, `gave up after ${job.deliveries - 1} deliveries without an outcome`);
+    let job = d.job;
+    if (d.stale?.()) {
+      d.abandon?.();
       return;
     }
-    try {
-      await this.handler(job);
-      d.ack();
-      this.deps.outcomes.inc({ kind: this.kind, outcome: 'done' });
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      if (err instanceof PermanentJobError || job.deliveries >= this.opts.maxDeliveries) {
-        await this.bury(d, err instanceof PermanentJobError ? `permanent: ${reason}` : `failed ${job.deliveries} times; last: ${reason}`);
+    if (job.deliveries > 1) this.deps.redelivered?.inc({ kind: this.kind });
+    for (;;) {
+      if (job.deliveries > this.opts.maxDeliveries) {
+        await this.bury(d, job, `gave up after ${job.deliveries - 1} deliveries without an outcome`);
         return;
       }
-      const backoff = retryDelay(this.opts.backoffMs, job.deliveries);
-      const delay = err instanceof RetryLaterError ? Math.min(Math.max(backoff, err.delayMs), 15 * 60_000) : backoff;
-      this.deps.log.warn({ kind: this.kind, job: job.id, deliveries: job.deliveries, retryMs: delay, err: reason }, 'job failed; will retry');
-      this.deps.outcomes.inc({ kind: this.kind, outcome: 'retry' });
-      d.retry(delay);
+      try {
+        await this.handler(job);
+        d.ack();
+        this.deps.outcomes.inc({ kind: this.kind, outcome: 'done' });
+        return;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        if (err instanceof PermanentJobError || job.deliveries >= this.opts.maxDeliveries) {
+          await this.bury(d, job, err instanceof PermanentJobError ? `permanent: ${reason}` : `failed ${job.deliveries} times; last: ${reason}`);
+          return;
+        }
+        const backoff = retryDelay(this.opts.backoffMs, job.deliveries);
+        const delay = err instanceof RetryLaterError ? Math.min(Math.max(backoff, err.delayMs), 15 * 60_000) : backoff;
+        this.deps.log.warn({ kind: this.kind, job: job.id, deliveries: job.deliveries, retryMs: delay, err: reason }, 'job failed; will retry');
+        this.deps.outcomes.inc({ kind: this.kind, outcome: 'retry' });
+        if (!this.waitsInPlace(d)) {
+          d.retry(delay);
+          return;
+        }
+        const left = await this.pause(d, delay);
+        if (left > 0) {
+          d.retry(left);
+          return;
+        }
+        if (d.stale?.()) {
+          d.abandon?.();
+          return;
+        }
+        job = { ...job, deliveries: job.deliveries + 1 };
+        this.deps.redelivered?.inc({ kind: this.kind });
+      }
     }
   }
 
-  private async bury(d: Delivery<P>, reason: string): Promise<void> {
-    const { job } = d;
+  /** Waits `ms` (the delivery stays held and heartbeating): 0 when done, or what is left if aborted. */
+  private pause(d: Delivery<P>, ms: number): Promise<number> {
+    const until = Date.now() + ms;
+    return new Promise((resolve) => {
+      const end = (left: number) => {
+        clearTimeout(timer);
+        this.pauses.delete(d);
+        resolve(left);
+      };
+      const timer = setTimeout(() => end(0), ms);
+      this.pauses.set(d, () => end(Math.max(1, until - Date.now())));
+    });
+  }
+
+  private async bury(d: Delivery<P>, job: Job<P>, reason: string): Promise<void> {
     try {
       await this.deps.deadLetter({ kind: this.kind, jobId: job.id, payload: job.payload, deliveries: job.deliveries, reason });
     } catch (err) {

@@ -6,13 +6,18 @@
 // (discard new): a full queue refuses enqueues, which callers see as 503.
 //
 // Ordering: a kind listed in `partitions` is split into P subjects (<kind>.p<n>); a job's key
-// picks its partition, and each partition has its own consumer with max_ack_pending 1, so jobs of
-// one key run one at a time, in order, across all nodes — while P partitions run in parallel.
+// picks its partition. Each partition is drained by one node at a time, the holder of its lease
+// (partition-leases.ts), which takes up to ORDERED_IN_FLIGHT of its jobs at once and runs them
+// through the dispatcher's key lanes: jobs of one key run one at a time, in order, across all
+// nodes, while different keys — and P partitions spread over the nodes — run in parallel and
+// share the group commit. A keyed job that fails waits for its retry in place, holding its key.
 //
-// A dead node holds a partition only for the ack wait (5 s by default): running and queued
-// deliveries report progress (`working()`) every third of it, so only a node that stopped
-// heartbeating loses its jobs to redelivery. A consumer that holds work without progress (see
-// stall-watch.ts) is deleted and recreated; the work-queue stream replays what was not acked.
+// A dead node holds its jobs only for the ack wait (5 s by default) and its partitions for the
+// lease TTL (three ack waits): running and queued deliveries report progress (`working()`)
+// every third of the ack wait, so only a node that stopped heartbeating loses its jobs to
+// redelivery, and JetStream redelivers them before anything newer. A consumer that holds work
+// without progress (see stall-watch.ts) is deleted and recreated; the work-queue stream replays
+// what was not acked.
 import { randomUUID } from 'node:crypto';
 import {
   AckPolicy,
@@ -34,6 +39,8 @@ import { UnavailableError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
 import { StallWatch } from './stall-watch.js';
 import { BatchPublisher } from './publish-batch.js';
+import { Kvm } from '@nats-io/kv';
+import { leaseOwner, PartitionLeases } from './partition-leases.js';
 import { partitionOf, type DeadLetterSink, type JobHandler, type JobQueue, type WorkerOptions } from './queue.js';
 
 export interface JetStreamQueueDeps {
@@ -62,18 +69,34 @@ export interface JetStreamQueueDeps {
   publishInFlight?: number;
   /** Enqueues waiting for a publish slot before one is refused with 503 (default 16384). */
   publishQueued?: number;
+  /** Names this node's partition leases (a per-process suffix is added). */
+  nodeId?: string;
+  /** Jobs of one partition its owner holds at once (default 128). */
+  orderedInFlight?: number;
 }
 
 interface Consumer {
   partition: number | undefined;
-  messages: ConsumerMessages;
+  /** Stops taking jobs (the current loop; held deliveries still settle). */
+  stop(): void;
+  /** Resolves when the consumer takes no more jobs. */
+  done: Promise<void>;
+  /** Deliveries taken and not yet settled (partition drains). */
+  held: number;
+  /** The partition's lease went to another node: take nothing more from this fetch. */
+  lost?: boolean;
+  /** Ends the fetch in progress (its connection is gone). */
+  abortFetch?: () => void;
+  settled: Array<() => void>;
 }
+
+const FETCH_EXPIRES_MS = 1000;
 
 interface Worker {
   kind: string;
   dispatcher: Dispatcher<unknown>;
   options: WorkerOptions;
-  /** By durable name: one consumer for a plain kind; one per partition for a partitioned kind. */
+  /** By durable name: one consumer for a plain kind; one per partition this node drains. */
   consumers: Map<string, Consumer>;
 }
 
@@ -92,6 +115,11 @@ export class JetStreamQueue implements JobQueue {
   private stallTimer: NodeJS.Timeout | null = null;
   private stalls: StallWatch;
   private publisher: BatchPublisher;
+  private leases: PartitionLeases | null = null;
+  private readonly owner: string;
+  /** Partition drains wait until then after a new connection (see startWorker). */
+  private fetchAfter = 0;
+  private closing = false;
 
   constructor(private readonly deps: JetStreamQueueDeps) {
     this.publisher = new BatchPublisher(() => deps.link.connection, {
@@ -100,6 +128,7 @@ export class JetStreamQueue implements JobQueue {
       timeoutMs: 5000,
     });
     this.dispatchDeps = { ...deps, heartbeatMs: this.ackWaitMs / 3 };
+    this.owner = leaseOwner(deps.nodeId ?? 'node');
     const stallMs = deps.stallMs ?? 30_000;
     this.stalls = new StallWatch(stallMs);
     if (stallMs > 0) {
@@ -134,6 +163,30 @@ export class JetStreamQueue implements JobQueue {
     return this.deps.partitions?.[kind];
   }
 
+  private get orderedInFlight(): number {
+    return this.deps.orderedInFlight ?? 128;
+  }
+
+  /** The lease key of a partition, and back. */
+  private leaseKey(kind: string, partition: number): string {
+    return `${kind}.p${partition}`;
+  }
+
+  private fromLeaseKey(key: string): { w: Worker; partition: number } | null {
+    const m = /^(.+)\.p(\d+)$/.exec(key);
+    const w = m ? this.workers.get(m[1]!) : undefined;
+    return w && m ? { w, partition: Number(m[2]) } : null;
+  }
+
+  private leaseKeys(): string[] {
+    const keys: string[] = [];
+    for (const w of this.workers.values()) {
+      const n = this.partitions(w.kind);
+      if (n !== undefined) for (let p = 0; p < n; p++) keys.push(this.leaseKey(w.kind, p));
+    }
+    return keys;
+  }
+
   /** Creates (or updates) the stream, then (re)starts every registered worker. */
   private async init(): Promise<void> {
     const nc = this.deps.link.connection;
@@ -158,7 +211,9 @@ export class JetStreamQueue implements JobQueue {
         if (!/not found/i.test((err as Error).message)) throw err;
         await this.jsm.streams.add(config);
       }
+      await this.startLeases();
       for (const w of this.workers.values()) await this.startWorker(w);
+      if (!this.closing) this.leases?.start(this.leaseKeys());
     } catch (err) {
       this.deps.log.error({ err }, 'jetstream setup failed; retrying in 2 s');
       if (!this.stopped) {
@@ -189,37 +244,89 @@ export class JetStreamQueue implements JobQueue {
   work<P>(kind: string, handler: JobHandler<P>, opts: Partial<WorkerOptions> = {}): void {
     if (this.workers.has(kind)) throw new Error(`a worker for ${kind} is already registered`);
     const options = { ...this.deps.defaults, ...opts } as WorkerOptions;
+    const ordered = this.partitions(kind) !== undefined;
     const worker: Worker = {
       kind,
       options,
-      dispatcher: new Dispatcher(kind, handler as JobHandler<unknown>, options, this.dispatchDeps),
+      dispatcher: new Dispatcher(kind, handler as JobHandler<unknown>, options, this.dispatchDeps, { retryInPlace: ordered }),
       consumers: new Map(),
     };
     this.workers.set(kind, worker);
     if (this.jsm) {
-      this.startWorker(worker).catch((err) => {
-        if (!this.stopped) this.deps.log.error({ err, kind }, 'starting the job consumer failed; retrying with the next connection');
-      });
+      this.startWorker(worker)
+        .then(() => this.leases?.start(this.leaseKeys()))
+        .catch((err) => {
+          if (!this.stopped) this.deps.log.error({ err, kind }, 'starting the job consumer failed; retrying with the next connection');
+        });
     }
+  }
+
+  /** Lease keys (`<kind>.p<n>`) of the partitions this node drains now. */
+  get ownedPartitions(): string[] {
+    return this.leases?.owned ?? [];
+  }
+
+  /** The KV bucket of the partition leases. */
+  get leaseBucket(): string {
+    return `${this.deps.prefix.replace(/[^\w-]/g, '_')}_job_leases`;
+  }
+
+  /**
+   * The lease bucket on this connection. Its TTL is three ack waits (see partition-leases.ts); a
+   * bucket made with a shorter one (a smaller JOB_ACK_WAIT_S before) is lengthened, and a longer
+   * one is used as it is — a longer TTL only makes a takeover slower.
+   */
+  private async startLeases(): Promise<void> {
+    const nc = this.deps.link.connection;
+    if (!nc || !this.jsm || this.closing || !this.deps.partitions || Object.keys(this.deps.partitions).length === 0) return;
+    const wanted = 3 * this.ackWaitMs;
+    const kv = await new Kvm(nc).create(this.leaseBucket, { history: 1, ttl: wanted, replicas: this.deps.replicas });
+    let ttlMs = (await kv.status()).ttl;
+    if (ttlMs < wanted) {
+      const stream = `KV_${this.leaseBucket}`;
+      const info = await this.jsm.streams.info(stream);
+      await this.jsm.streams.update(stream, { ...info.config, max_age: wanted * 1e6 });
+      ttlMs = wanted;
+    }
+    if (this.leases) {
+      this.leases.use(kv);
+      return;
+    }
+    this.leases = new PartitionLeases(kv, this.owner, {
+      acquired: (key) => {
+        const at = this.fromLeaseKey(key);
+        if (at) this.startDrain(at.w, at.partition);
+      },
+      release: async (key, why) => {
+        const at = this.fromLeaseKey(key);
+        if (at) await this.stopDrain(at.w, this.durable(at.w.kind, at.partition), key, why);
+      },
+    }, { ttlMs, log: this.deps.log });
   }
 
   private async startWorker(w: Worker): Promise<void> {
     if (!this.jsm || !this.js || this.stopped) return;
-    for (const c of w.consumers.values()) c.messages.stop();
-    w.consumers.clear();
     const n = this.partitions(w.kind);
-    const parts = n === undefined ? [undefined] : Array.from({ length: n }, (_, i) => i);
-    for (const partition of parts) {
-      if (this.stopped) return;
-      await this.startConsumer(w, partition);
+    if (n === undefined) {
+      await this.startConsumer(w, undefined);
+    } else {
+      // Every node keeps every partition's consumer configured; only a partition's lease holder drains it.
+      for (let p = 0; p < n && !this.stopped; p++) await this.ensureConsumer(w, p);
+      // A new connection: the drains of the old one go on through it, once what the old one had
+      // been handed and never acknowledged is due for redelivery (it then comes first).
+      if (w.consumers.size > 0) this.fetchAfter = Date.now() + this.ackWaitMs;
+      for (const c of w.consumers.values()) {
+        c.abortFetch?.();
+        this.runDrain(w, c);
+      }
     }
-    this.deps.log.info({ kind: w.kind, consumers: parts.length }, 'job consumers started');
+    this.deps.log.info({ kind: w.kind, consumers: n ?? 1 }, 'job consumers started');
   }
 
-  /** Creates (or updates) the durable consumer of a kind or partition and consumes from it. */
-  private async startConsumer(w: Worker, partition: number | undefined): Promise<void> {
-    if (!this.jsm || !this.js) return;
+  /** Creates (or updates) the durable consumer of a kind or partition. */
+  private async ensureConsumer(w: Worker, partition: number | undefined): Promise<string> {
     const durable = this.durable(w.kind, partition);
+    if (!this.jsm) return durable;
     const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
@@ -227,8 +334,7 @@ export class JetStreamQueue implements JobQueue {
       // Short, so a dead node's jobs move on quickly; live ones heartbeat (see the header).
       ack_wait: this.ackWaitMs * 1e6, // ns
       max_deliver: -1, // the dispatcher counts deliveries and dead-letters itself
-      // A partition hands out its next job only after the previous one is acknowledged.
-      max_ack_pending: partition === undefined ? Math.max(64, w.options.concurrency * 8) : 1,
+      max_ack_pending: partition === undefined ? Math.max(64, w.options.concurrency * 8) : this.orderedInFlight,
     };
     try {
       await this.jsm.consumers.info(this.streamName, durable);
@@ -237,11 +343,113 @@ export class JetStreamQueue implements JobQueue {
       if (!/not found/i.test((err as Error).message)) throw err;
       await this.jsm.consumers.add(this.streamName, config);
     }
+    return durable;
+  }
+
+  /** A plain kind: every node consumes its one consumer. */
+  private async startConsumer(w: Worker, partition: undefined): Promise<void> {
+    if (!this.js) return;
+    const durable = await this.ensureConsumer(w, partition);
     const consumer = await this.js.consumers.get(this.streamName, durable);
-    const messages = await consumer.consume({ max_messages: partition === undefined ? Math.max(8, w.options.concurrency * 2) : 2 });
-    w.consumers.get(durable)?.messages.stop();
-    w.consumers.set(durable, { partition, messages });
-    void this.consumeLoop(w, messages);
+    const messages = await consumer.consume({ max_messages: Math.max(8, w.options.concurrency * 2) });
+    w.consumers.get(durable)?.stop();
+    const c: Consumer = { partition, stop: () => messages.stop(), done: Promise.resolve(), held: 0, settled: [] };
+    c.done = this.consumeLoop(w, messages);
+    w.consumers.set(durable, c);
+  }
+
+  /**
+   * Drains a partition this node holds the lease of: fetches up to orderedInFlight jobs at a time
+   * and hands them to the dispatcher (key lanes keep the order). When the partition is given
+   * back, the jobs of the last fetch still run here first. While the lease is not trusted (lost,
+   * or not renewed lately), no job starts and none is heartbeated: they are redelivered after
+   * the ack wait, in sequence order, before anything newer — a NAK would requeue them behind
+   * others.
+   */
+  private startDrain(w: Worker, partition: number): void {
+    const durable = this.durable(w.kind, partition);
+    if (w.consumers.has(durable) || !this.js) return;
+    const c: Consumer = { partition, stop: () => undefined, done: Promise.resolve(), held: 0, settled: [] };
+    w.consumers.set(durable, c);
+    this.runDrain(w, c);
+  }
+
+  /** (Re)starts the fetch loop of a partition drain; held deliveries stay counted on `c`. */
+  private runDrain(w: Worker, c: Consumer): void {
+    const partition = c.partition!;
+    const durable = this.durable(w.kind, partition);
+    const key = this.leaseKey(w.kind, partition);
+    c.stop();
+    let stopping = false;
+    c.stop = () => (stopping = true);
+    const trusted = () => !c.lost && (this.leases?.valid(key) ?? false);
+    const settle = () => {
+      if (--c.held === 0) for (const r of c.settled.splice(0)) r();
+    };
+    let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null = null;
+    let current: { stop(): void } | null = null;
+    c.abortFetch = () => current?.stop();
+    const previous = c.done;
+    c.done = (async () => {
+      await previous;
+      while (!stopping && !this.stopped) {
+        if (!trusted() || Date.now() < this.fetchAfter) {
+          await sleep(100);
+          continue;
+        }
+        let batch;
+        try {
+          consumer ??= await this.js!.consumers.get(this.streamName, durable);
+          batch = await consumer.fetch({ max_messages: this.orderedInFlight, expires: FETCH_EXPIRES_MS });
+        } catch (err) {
+          if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch failed; retrying');
+          consumer = null;
+          await sleep(1000);
+          continue;
+        }
+        current = batch;
+        try {
+          for await (const m of batch) {
+            const beat = setInterval(() => trusted() && m.working(), this.dispatchDeps.heartbeatMs);
+            await w.dispatcher.acquire().finally(() => clearInterval(beat));
+            if (!trusted()) {
+              w.dispatcher.cancel();
+              continue;
+            }
+            c.held++;
+            const d = this.delivery(w.kind, m, settle);
+            w.dispatcher.run({ ...d, group: key, working: () => trusted() && d.working(), stale: () => !trusted() });
+          }
+        } catch (err) {
+          if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
+        } finally {
+          current = null;
+        }
+      }
+    })();
+  }
+
+  /** Stops draining a partition and resolves once nothing of it is held here. */
+  private async stopDrain(w: Worker, durable: string, key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void> {
+    const c = w.consumers.get(durable);
+    if (!c) return;
+    c.lost = why === 'lost';
+    // A rebalance waits for jobs retrying in place, so their keys keep their order (the lease is
+    // renewed meanwhile). A node that stops, or lost the lease, sends them back with what is left
+    // of their delay — first, so the slots they hold free up; the key's next jobs may then
+    // overtake them.
+    if (why !== 'rebalance') w.dispatcher.abort(key);
+    c.stop();
+    if (!(await settledWithin(c.done, FETCH_EXPIRES_MS + 4000))) {
+      // A fetch that outlived its expiry is dead (its connection went): end it. What it carried
+      // is unacknowledged; one ack wait lets that come due before the next owner starts.
+      c.abortFetch?.();
+      await c.done;
+      if (why !== 'lost') await sleep(this.ackWaitMs);
+    }
+    if (c.held > 0) await new Promise<void>((r) => c.settled.push(r));
+    w.dispatcher.resume(key);
+    if (w.consumers.get(durable) === c) w.consumers.delete(durable);
   }
 
   /** One pass of the stall watch over every consumer of this node's workers. */
@@ -263,6 +471,11 @@ export class JetStreamQueue implements JobQueue {
           delivered: info.delivered.consumer_seq,
           ackFloor: info.ack_floor.consumer_seq,
         };
+        // A job waiting in place for its retry holds its partition's ack floor on purpose.
+        if (c.partition !== undefined && w.dispatcher.pausing(this.leaseKey(w.kind, c.partition))) {
+          this.stalls.forget(durable);
+          continue;
+        }
         if (!this.stalls.observe(durable, sample, Date.now())) continue;
         stalled++;
         await this.repair(w, durable, c.partition, info.created, sample).catch((err) => {
@@ -281,7 +494,14 @@ export class JetStreamQueue implements JobQueue {
     const now = await jsm.consumers.info(this.streamName, durable).catch(() => null);
     if (now && now.created === created) await jsm.consumers.delete(this.streamName, durable).catch(() => undefined);
     this.stalls.forget(durable);
-    await this.startConsumer(w, partition);
+    if (partition === undefined) {
+      await this.startConsumer(w, undefined);
+    } else {
+      await this.ensureConsumer(w, partition);
+      // What the old consumer had handed out is replayed by the new one; held jobs still settle.
+      const c = w.consumers.get(durable);
+      if (c) this.runDrain(w, c);
+    }
     this.deps.repairs?.inc({ kind: w.kind });
   }
 
@@ -303,7 +523,7 @@ export class JetStreamQueue implements JobQueue {
     }
   }
 
-  private delivery(kind: string, m: JsMsg) {
+  private delivery(kind: string, m: JsMsg, settled?: () => void) {
     let id = `${kind}:${m.seq}`;
     let payload: unknown = null;
     let key: string | undefined;
@@ -315,11 +535,27 @@ export class JetStreamQueue implements JobQueue {
     } catch {
       payload = { undecodable: Buffer.from(m.data).toString('base64') };
     }
+    let open = true;
+    const end = () => {
+      if (open) settled?.();
+      open = false;
+    };
     return {
       job: { id, kind, payload, deliveries: m.info.deliveryCount, ...(key !== undefined ? { key } : {}) },
-      ack: () => m.ack(),
-      retry: (delayMs: number) => m.nak(delayMs),
-      term: () => m.term(),
+      ack: () => {
+        m.ack();
+        end();
+      },
+      retry: (delayMs: number) => {
+        m.nak(delayMs);
+        end();
+      },
+      term: () => {
+        m.term();
+        end();
+      },
+      // No outcome: JetStream redelivers it after the ack wait.
+      abandon: end,
       working: () => m.working(),
     };
   }
@@ -350,14 +586,28 @@ export class JetStreamQueue implements JobQueue {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.closing = true;
     this.offLink();
+    // Partitions go back first (drained, so their next owner takes over at once).
+    await this.leases?.stop();
+    this.stopped = true;
     this.publisher.close();
     clearInterval(this.depthTimer);
     if (this.stallTimer) clearInterval(this.stallTimer);
     for (const w of this.workers.values()) {
-      for (const c of w.consumers.values()) c.messages.stop();
+      for (const c of w.consumers.values()) c.stop();
+      w.dispatcher.abort();
       await w.dispatcher.drained();
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** True if `p` settles within `ms`. */
+function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(timer));
 }
