@@ -1,6 +1,13 @@
 // Parts register a stop hook as they start; stopAll() runs the hooks in reverse order under one
 // shared deadline, so a hung part cannot keep the process alive past SHUTDOWN_TIMEOUT_MS.
+//
+// A hook that misses the deadline is left behind, but the hooks after it still run, each told it
+// has no time left and given a short grace: they close sockets, pools and timers, so a process
+// that embeds the app (tests, tools) is not kept alive by parts that were never asked to stop.
 import type { Logger } from '../obs/log.js';
+
+/** How long each hook may take once the shared deadline has passed. */
+export const FORCED_STOP_MS = 250;
 
 export class Lifecycle {
   private hooks: Array<{ name: string; stop: (leftMs: number) => Promise<void> | void }> = [];
@@ -21,12 +28,8 @@ export class Lifecycle {
     const end = Date.now() + deadlineMs;
     let clean = true;
     for (const { name, stop } of this.hooks.reverse()) {
-      const left = end - Date.now();
-      if (left <= 0) {
-        log.error({ part: name }, 'shutdown deadline passed; skipping');
-        clean = false;
-        continue;
-      }
+      const left = Math.max(0, end - Date.now());
+      if (left === 0) log.error({ part: name }, 'shutdown deadline passed; stopping it without waiting');
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         Promise.resolve()
@@ -35,10 +38,10 @@ export class Lifecycle {
             log.error({ part: name, err }, 'stop failed');
             return 'failed' as const;
           }),
-        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left))),
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left || FORCED_STOP_MS))),
       ]);
       clearTimeout(timer);
-      if (outcome !== 'ok') clean = false;
+      if (outcome !== 'ok' || left === 0) clean = false;
       if (outcome === 'timeout') log.error({ part: name }, 'stop timed out');
       else log.debug({ part: name, outcome }, 'stopped');
     }

@@ -22,11 +22,18 @@ import { randomBytes } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from '../obs/log.js';
 
+/** Deadline of the deletes a give-back makes: they only save the next owner the TTL. */
+const STOP_CALL_MS = 1000;
+
 export interface LeaseHooks {
   /** The partition is ours: start draining it. */
   acquired(key: string): void;
-  /** Stop draining; resolves once nothing of the partition is held (then the lease is given back). */
-  release(key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void>;
+  /**
+   * Stop draining; resolves once nothing of the partition is held. True: the key may be deleted
+   * now, so the next owner starts at once; false: jobs went back unacknowledged, so the key is
+   * left to expire (by then they are due for redelivery, ahead of anything newer).
+   */
+  release(key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<boolean>;
 }
 
 interface Held {
@@ -135,6 +142,11 @@ export class PartitionLeases {
       const sent = Date.now();
       try {
         const revision = await this.bounded(this.kv.create(key, this.owner), 'lease create');
+        if (this.stopped) {
+          // Won while stopping: give it straight back, without draining anything.
+          await this.bounded(this.kv.delete(key, { previousSeq: revision }), 'lease delete', STOP_CALL_MS).catch(() => undefined);
+          break;
+        }
         this.held.set(key, { revision, renewedAt: sent, releasing: false });
         taken++;
         this.opts.log.debug({ key, owner: this.owner }, 'job partition lease acquired');
@@ -183,8 +195,7 @@ export class PartitionLeases {
     }
   }
 
-  private bounded<T>(p: Promise<T>, what: string): Promise<T> {
-    const ms = Math.max(1000, this.opts.ttlMs / 6);
+  private bounded<T>(p: Promise<T>, what: string, ms = Math.max(1000, this.opts.ttlMs / 6)): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
       p.then(
@@ -204,25 +215,27 @@ export class PartitionLeases {
     const h = this.held.get(key);
     if (!h || h.releasing) return;
     h.releasing = true;
+    let clean = false;
     try {
-      await this.hooks.release(key, why);
+      clean = await this.hooks.release(key, why);
     } catch (err) {
       this.opts.log.error({ err, key }, 'job partition release failed');
     }
     this.held.delete(key);
     // Deleted only if still ours, so the next owner need not wait for the TTL.
-    if (why !== 'lost') await this.bounded(this.kv.delete(key, { previousSeq: h.revision }), 'lease delete').catch(() => undefined);
-    this.opts.log.debug({ key, why }, 'job partition lease given back');
+    if (why !== 'lost' && clean) await this.bounded(this.kv.delete(key, { previousSeq: h.revision }), 'lease delete', STOP_CALL_MS).catch(() => undefined);
+    this.opts.log.debug({ key, why, deleted: why !== 'lost' && clean }, 'job partition lease given back');
   }
 
   /** Gives every partition back (after draining it; renewals go on meanwhile) and leaves the membership. */
   async stop(): Promise<void> {
+    // A round in progress is not waited for: it takes nothing more, and a lease it wins now is
+    // given straight back (see round()).
     this.stopped = true;
-    await this.ticking?.catch(() => undefined);
     await Promise.all([...this.held.keys()].map((k) => this.giveBack(k, 'stop')));
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.bounded(this.kv.delete(`nodes.${this.owner}`), 'membership delete').catch(() => undefined);
+    await this.bounded(this.kv.delete(`nodes.${this.owner}`), 'membership delete', STOP_CALL_MS).catch(() => undefined);
   }
 }
 

@@ -88,9 +88,13 @@ interface Consumer {
   /** Ends the fetch in progress (its connection is gone). */
   abortFetch?: () => void;
   settled: Array<() => void>;
+  /** Where the drain loop is waiting (for the log, when a stop has to leave it). */
+  phase?: string;
 }
 
 const FETCH_EXPIRES_MS = 1000;
+const HALTED = Symbol('halted');
+type PullConsumer = Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
 
 interface Worker {
   kind: string;
@@ -120,6 +124,7 @@ export class JetStreamQueue implements JobQueue {
   /** Partition drains wait until then after a new connection (see startWorker). */
   private fetchAfter = 0;
   private closing = false;
+  private stopping: Promise<void> | null = null;
 
   constructor(private readonly deps: JetStreamQueueDeps) {
     this.publisher = new BatchPublisher(() => deps.link.connection, {
@@ -216,9 +221,9 @@ export class JetStreamQueue implements JobQueue {
       if (!this.closing) this.leases?.start(this.leaseKeys());
     } catch (err) {
       this.deps.log.error({ err }, 'jetstream setup failed; retrying in 2 s');
-      if (!this.stopped) {
+      if (!this.closing) {
         await new Promise((r) => setTimeout(r, 2000));
-        if (!this.stopped) return this.init();
+        if (!this.closing) return this.init();
       }
     }
   }
@@ -299,19 +304,19 @@ export class JetStreamQueue implements JobQueue {
       },
       release: async (key, why) => {
         const at = this.fromLeaseKey(key);
-        if (at) await this.stopDrain(at.w, this.durable(at.w.kind, at.partition), key, why);
+        return at ? this.stopDrain(at.w, this.durable(at.w.kind, at.partition), key, why) : true;
       },
     }, { ttlMs, log: this.deps.log });
   }
 
   private async startWorker(w: Worker): Promise<void> {
-    if (!this.jsm || !this.js || this.stopped) return;
+    if (!this.jsm || !this.js || this.closing) return;
     const n = this.partitions(w.kind);
     if (n === undefined) {
       await this.startConsumer(w, undefined);
     } else {
       // Every node keeps every partition's consumer configured; only a partition's lease holder drains it.
-      for (let p = 0; p < n && !this.stopped; p++) await this.ensureConsumer(w, p);
+      for (let p = 0; p < n && !this.closing; p++) await this.ensureConsumer(w, p);
       // A new connection: the drains of the old one go on through it, once what the old one had
       // been handed and never acknowledged is due for redelivery (it then comes first).
       if (w.consumers.size > 0) this.fetchAfter = Date.now() + this.ackWaitMs;
@@ -352,6 +357,11 @@ export class JetStreamQueue implements JobQueue {
     const durable = await this.ensureConsumer(w, partition);
     const consumer = await this.js.consumers.get(this.streamName, durable);
     const messages = await consumer.consume({ max_messages: Math.max(8, w.options.concurrency * 2) });
+    if (this.closing) {
+      // stop() ran while this consumer was being set up (a reconnect's init()): take nothing.
+      messages.stop();
+      return;
+    }
     w.consumers.get(durable)?.stop();
     const c: Consumer = { partition, stop: () => messages.stop(), done: Promise.resolve(), held: 0, settled: [] };
     c.done = this.consumeLoop(w, messages);
@@ -368,7 +378,7 @@ export class JetStreamQueue implements JobQueue {
    */
   private startDrain(w: Worker, partition: number): void {
     const durable = this.durable(w.kind, partition);
-    if (w.consumers.has(durable) || !this.js) return;
+    if (w.consumers.has(durable) || !this.js || this.closing) return;
     const c: Consumer = { partition, stop: () => undefined, done: Promise.resolve(), held: 0, settled: [] };
     w.consumers.set(durable, c);
     this.runDrain(w, c);
@@ -386,32 +396,56 @@ export class JetStreamQueue implements JobQueue {
     const settle = () => {
       if (--c.held === 0) for (const r of c.settled.splice(0)) r();
     };
-    let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null = null;
+    let consumer: PullConsumer | null = null;
     let current: { stop(): void } | null = null;
-    c.abortFetch = () => current?.stop();
+    // Aborting ends every wait of the loop at once (a request to a NATS that just restarted can
+    // take its full timeout); a fetch answered after that is stopped unread.
+    let halt!: () => void;
+    const halted = new Promise<typeof HALTED>((r) => (halt = () => r(HALTED)));
+    const unlessHalted = <T>(p: Promise<T>) => Promise.race([p, halted]);
+    c.abortFetch = () => {
+      halt();
+      current?.stop();
+    };
+    const running = () => !stopping && !this.stopped;
     const previous = c.done;
     c.done = (async () => {
-      await previous;
-      while (!stopping && !this.stopped) {
+      c.phase = 'previous loop';
+      if ((await unlessHalted(previous)) === HALTED) return;
+      while (running()) {
         if (!trusted() || Date.now() < this.fetchAfter) {
-          await sleep(100);
+          c.phase = 'waiting for the lease';
+          if ((await unlessHalted(sleep(100))) === HALTED) return;
           continue;
         }
         let batch;
         try {
-          consumer ??= await this.js!.consumers.get(this.streamName, durable);
-          batch = await consumer.fetch({ max_messages: this.orderedInFlight, expires: FETCH_EXPIRES_MS });
+          c.phase = 'consumer lookup';
+          const found: PullConsumer | typeof HALTED = consumer ?? (await unlessHalted(this.js!.consumers.get(this.streamName, durable)));
+          if (found === HALTED || !running()) return;
+          consumer = found;
+          c.phase = 'fetch request';
+          const pending = consumer.fetch({ max_messages: this.orderedInFlight, expires: FETCH_EXPIRES_MS });
+          const fetched = await unlessHalted(pending);
+          if (fetched === HALTED) {
+            void pending.then((b) => b.stop(), () => undefined);
+            return;
+          }
+          batch = fetched;
         } catch (err) {
-          if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch failed; retrying');
+          if (running()) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch failed; retrying');
           consumer = null;
-          await sleep(1000);
+          if ((await unlessHalted(sleep(1000))) === HALTED) return;
           continue;
         }
         current = batch;
         try {
+          c.phase = 'fetching';
           for await (const m of batch) {
             const beat = setInterval(() => trusted() && m.working(), this.dispatchDeps.heartbeatMs);
+            c.phase = 'waiting for a slot';
             await w.dispatcher.acquire().finally(() => clearInterval(beat));
+            c.phase = 'fetching';
             if (!trusted()) {
               w.dispatcher.cancel();
               continue;
@@ -421,18 +455,22 @@ export class JetStreamQueue implements JobQueue {
             w.dispatcher.run({ ...d, group: key, working: () => trusted() && d.working(), stale: () => !trusted() });
           }
         } catch (err) {
-          if (!stopping && !this.stopped) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
+          if (running()) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
         } finally {
           current = null;
         }
       }
+      c.phase = 'ended';
     })();
   }
 
-  /** Stops draining a partition and resolves once nothing of it is held here. */
-  private async stopDrain(w: Worker, durable: string, key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void> {
+  /**
+   * Stops draining a partition and resolves once nothing of it is held here: true if its last
+   * fetch ended by itself, so the lease can go to the next owner at once.
+   */
+  private async stopDrain(w: Worker, durable: string, key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<boolean> {
     const c = w.consumers.get(durable);
-    if (!c) return;
+    if (!c) return true;
     c.lost = why === 'lost';
     // A rebalance waits for jobs retrying in place, so their keys keep their order (the lease is
     // renewed meanwhile). A node that stops, or lost the lease, sends them back with what is left
@@ -440,16 +478,19 @@ export class JetStreamQueue implements JobQueue {
     // overtake them.
     if (why !== 'rebalance') w.dispatcher.abort(key);
     c.stop();
-    if (!(await settledWithin(c.done, FETCH_EXPIRES_MS + 4000))) {
-      // A fetch that outlived its expiry is dead (its connection went): end it. What it carried
-      // is unacknowledged; one ack wait lets that come due before the next owner starts.
+    let clean = true;
+    if (!(await settledWithin(c.done, FETCH_EXPIRES_MS + 1000))) {
+      // A fetch that outlived its expiry is dead (its connection went) or stuck: end it. What it
+      // carried is unacknowledged, so the lease is left to expire rather than deleted: by then
+      // those jobs are due for redelivery, ahead of the key's newer ones.
+      clean = false;
       c.abortFetch?.();
-      await c.done;
-      if (why !== 'lost') await sleep(this.ackWaitMs);
+      if (!(await settledWithin(c.done, 1000))) this.deps.log.warn({ kind: w.kind, consumer: durable, phase: c.phase }, 'job partition fetch did not end; leaving it');
     }
     if (c.held > 0) await new Promise<void>((r) => c.settled.push(r));
     w.dispatcher.resume(key);
     if (w.consumers.get(durable) === c) w.consumers.delete(durable);
+    return clean;
   }
 
   /** One pass of the stall watch over every consumer of this node's workers. */
@@ -585,7 +626,13 @@ export class JetStreamQueue implements JobQueue {
     return this.deps.link.connected && this.js !== null;
   }
 
-  async stop(): Promise<void> {
+  /** Once: the job workers and the bus both stop the queue. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
     this.offLink();
     // Partitions go back first (drained, so their next owner takes over at once).
