@@ -10,6 +10,7 @@ import { NatsLink } from '../nats/link.js';
 import type { Logger } from '../obs/log.js';
 import type { Registry } from '../obs/metrics.js';
 import type { Sql } from '../store/db.js';
+import { settledWithin } from '../util/wait.js';
 import { insertDeadLetter } from '../store/jobs.js';
 
 export interface Bus {
@@ -18,7 +19,7 @@ export interface Bus {
   /** The NATS link (null for the in-process bus). */
   link: NatsLink | null;
   healthy(): boolean;
-  stop(): Promise<void>;
+  stop(leftMs?: number): Promise<void>;
 }
 
 export interface BusDeps {
@@ -82,8 +83,10 @@ export function openBus(deps: BusDeps): Bus {
     queue,
     link: jobsLink,
     healthy: () => broker.healthy() && queue.healthy(),
-    stop: async () => {
-      await queue.stop();
+    // Waits for the queue (already asked to stop by the job workers' hook) only while the shutdown
+    // deadline lasts: the broker and both connections are closed either way.
+    stop: async (leftMs = 5000) => {
+      await settledWithin(queue.stop(), leftMs - 500);
       await broker.stop();
       await Promise.all([fanoutLink.stop(), jobsLink.stop()]);
     },

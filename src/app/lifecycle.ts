@@ -38,7 +38,7 @@ export class Lifecycle {
             log.error({ part: name, err }, 'stop failed');
             return 'failed' as const;
           }),
-        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left || FORCED_STOP_MS))),
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(left, FORCED_STOP_MS)))),
       ]);
       clearTimeout(timer);
       if (outcome !== 'ok' || left === 0) clean = false;

@@ -80,7 +80,7 @@ export async function run(config: Config, opts: { log?: Logger } = {}): Promise<
     life.add('database', (left) => db.stop(left));
 
     const bus = openBus({ nats: config.nats, jobs: config.jobs, nodeId: config.nodeId, log, metrics, sql: db.sql });
-    life.add('bus', () => bus.stop());
+    life.add('bus', (left) => bus.stop(left));
 
     const server = new HttpServer(log);
     // Without PUBLIC_URL, media links name the port the server listens on (known once it listens).

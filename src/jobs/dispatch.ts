@@ -94,12 +94,35 @@ export class Dispatcher<P> {
 
   /** Waits for a free slot; the caller then hands over one delivery with run(). */
   async acquire(): Promise<void> {
-    if (this.active < this.opts.concurrency) {
+    if (this.active < this.opts.concurrency && this.waiters.length === 0) {
       this.active++;
       return;
     }
-    await new Promise<void>((r) => this.waiters.push(r));
-    this.active++;
+    // The slot is taken when it is handed over, so nobody slips in before this caller resumes.
+    await new Promise<void>((r) =>
+      this.waiters.push(() => {
+        this.active++;
+        r();
+      }),
+    );
+  }
+
+  /**
+   * Hands a delivery over without waiting: it is held (and heartbeated) from now on, and runs as
+   * run() would once a slot is free, in the order submitted. For a caller that must not wait
+   * between taking deliveries (all of a fetched batch then come due together if the node dies).
+   */
+  submit(d: Delivery<P>): void {
+    this.hold(d);
+    if (this.active < this.opts.concurrency && this.waiters.length === 0) {
+      this.active++;
+      this.run(d);
+      return;
+    }
+    this.waiters.push(() => {
+      this.active++;
+      this.run(d);
+    });
   }
 
   /** Gives back a slot taken with acquire() that found nothing to run. */

@@ -39,7 +39,8 @@ export interface LeaseHooks {
 interface Held {
   revision: number;
   renewedAt: number;
-  releasing: boolean;
+  /** The give-back in progress. */
+  releasing?: Promise<void>;
 }
 
 /** How many partitions this node should own, and how many to take or give back now. */
@@ -147,7 +148,7 @@ export class PartitionLeases {
           await this.bounded(this.kv.delete(key, { previousSeq: revision }), 'lease delete', STOP_CALL_MS).catch(() => undefined);
           break;
         }
-        this.held.set(key, { revision, renewedAt: sent, releasing: false });
+        this.held.set(key, { revision, renewedAt: sent });
         taken++;
         this.opts.log.debug({ key, owner: this.owner }, 'job partition lease acquired');
         this.hooks.acquired(key);
@@ -211,10 +212,15 @@ export class PartitionLeases {
     });
   }
 
-  private async giveBack(key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void> {
+  /** Gives a partition back once; a second call waits for the first. */
+  private giveBack(key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<void> {
     const h = this.held.get(key);
-    if (!h || h.releasing) return;
-    h.releasing = true;
+    if (!h) return Promise.resolve();
+    h.releasing ??= this.release(key, h, why);
+    return h.releasing;
+  }
+
+  private async release(key: string, h: Held, why: 'rebalance' | 'lost' | 'stop'): Promise<void> {
     let clean = false;
     try {
       clean = await this.hooks.release(key, why);

@@ -41,6 +41,7 @@ import { StallWatch } from './stall-watch.js';
 import { BatchPublisher } from './publish-batch.js';
 import { Kvm } from '@nats-io/kv';
 import { leaseOwner, PartitionLeases } from './partition-leases.js';
+import { sleep, settledWithin } from '../util/wait.js';
 import { partitionOf, type DeadLetterSink, type JobHandler, type JobQueue, type WorkerOptions } from './queue.js';
 
 export interface JetStreamQueueDeps {
@@ -85,11 +86,18 @@ interface Consumer {
   held: number;
   /** The partition's lease went to another node: take nothing more from this fetch. */
   lost?: boolean;
-  /** Ends the fetch in progress (its connection is gone). */
+  /** The partition is being given back: its loop is not restarted. */
+  releasing?: boolean;
+  /** Ends the current loop at once, its fetch included (its connection is gone, or it is stuck). */
   abortFetch?: () => void;
   settled: Array<() => void>;
   /** Where the drain loop is waiting (for the log, when a stop has to leave it). */
   phase?: string;
+  /**
+   * When jobs of this partition were last let go unacknowledged (skipped, abandoned, or cut off
+   * with a fetch): until they are due for redelivery, the lease must not go to another node early.
+   */
+  lastDrop: number;
 }
 
 const FETCH_EXPIRES_MS = 1000;
@@ -322,7 +330,8 @@ export class JetStreamQueue implements JobQueue {
       if (w.consumers.size > 0) this.fetchAfter = Date.now() + this.ackWaitMs;
       for (const c of w.consumers.values()) {
         c.abortFetch?.();
-        this.runDrain(w, c);
+        // A partition being given back keeps its loop ended (its give-back waits for that).
+        if (!c.releasing) this.runDrain(w, c);
       }
     }
     this.deps.log.info({ kind: w.kind, consumers: n ?? 1 }, 'job consumers started');
@@ -363,7 +372,7 @@ export class JetStreamQueue implements JobQueue {
       return;
     }
     w.consumers.get(durable)?.stop();
-    const c: Consumer = { partition, stop: () => messages.stop(), done: Promise.resolve(), held: 0, settled: [] };
+    const c: Consumer = { partition, stop: () => messages.stop(), done: Promise.resolve(), held: 0, settled: [], lastDrop: 0 };
     c.done = this.consumeLoop(w, messages);
     w.consumers.set(durable, c);
   }
@@ -379,12 +388,17 @@ export class JetStreamQueue implements JobQueue {
   private startDrain(w: Worker, partition: number): void {
     const durable = this.durable(w.kind, partition);
     if (w.consumers.has(durable) || !this.js || this.closing) return;
-    const c: Consumer = { partition, stop: () => undefined, done: Promise.resolve(), held: 0, settled: [] };
+    const c: Consumer = { partition, stop: () => undefined, done: Promise.resolve(), held: 0, settled: [], lastDrop: 0 };
     w.consumers.set(durable, c);
     this.runDrain(w, c);
   }
 
-  /** (Re)starts the fetch loop of a partition drain; held deliveries stay counted on `c`. */
+  /**
+   * (Re)starts the fetch loop of a partition drain; held deliveries stay counted on `c`. The loop
+   * never waits between the jobs of a fetch: each is handed to the dispatcher as it arrives
+   * (submit), so every job taken is held and heartbeated alike, and none can come due for
+   * redelivery ahead of an earlier one of the same fetch.
+   */
   private runDrain(w: Worker, c: Consumer): void {
     const partition = c.partition!;
     const durable = this.durable(w.kind, partition);
@@ -392,28 +406,34 @@ export class JetStreamQueue implements JobQueue {
     c.stop();
     let stopping = false;
     c.stop = () => (stopping = true);
-    const trusted = () => !c.lost && (this.leases?.valid(key) ?? false);
-    const settle = () => {
-      if (--c.held === 0) for (const r of c.settled.splice(0)) r();
-    };
-    let consumer: PullConsumer | null = null;
-    let current: { stop(): void } | null = null;
     // Aborting ends every wait of the loop at once (a request to a NATS that just restarted can
-    // take its full timeout); a fetch answered after that is stopped unread.
+    // take its full timeout); a fetch answered after that is stopped unread. An aborted loop
+    // never takes a job again, even if this node wins the partition back meanwhile.
+    let aborted = false;
     let halt!: () => void;
     const halted = new Promise<typeof HALTED>((r) => (halt = () => r(HALTED)));
     const unlessHalted = <T>(p: Promise<T>) => Promise.race([p, halted]);
+    let current: { stop(): void } | null = null;
     c.abortFetch = () => {
+      aborted = true;
+      if (current) c.lastDrop = Date.now();
       halt();
       current?.stop();
     };
-    const running = () => !stopping && !this.stopped;
+    // Jobs already taken run while the lease is ours; the loop takes new ones only while it runs.
+    const leaseOk = () => !c.lost && (this.leases?.valid(key) ?? false);
+    const running = () => !stopping && !aborted && !this.stopped;
+    const settle = () => {
+      if (--c.held === 0) for (const r of c.settled.splice(0)) r();
+    };
+    const drop = () => (c.lastDrop = Date.now());
+    let consumer: PullConsumer | null = null;
     const previous = c.done;
     c.done = (async () => {
       c.phase = 'previous loop';
       if ((await unlessHalted(previous)) === HALTED) return;
       while (running()) {
-        if (!trusted() || Date.now() < this.fetchAfter) {
+        if (!leaseOk() || Date.now() < this.fetchAfter) {
           c.phase = 'waiting for the lease';
           if ((await unlessHalted(sleep(100))) === HALTED) return;
           continue;
@@ -425,6 +445,7 @@ export class JetStreamQueue implements JobQueue {
           if (found === HALTED || !running()) return;
           consumer = found;
           c.phase = 'fetch request';
+          // nats.js sends the pull only once the batch is iterated: one left unread asks for nothing.
           const pending = consumer.fetch({ max_messages: this.orderedInFlight, expires: FETCH_EXPIRES_MS });
           const fetched = await unlessHalted(pending);
           if (fetched === HALTED) {
@@ -442,17 +463,24 @@ export class JetStreamQueue implements JobQueue {
         try {
           c.phase = 'fetching';
           for await (const m of batch) {
-            const beat = setInterval(() => trusted() && m.working(), this.dispatchDeps.heartbeatMs);
-            c.phase = 'waiting for a slot';
-            await w.dispatcher.acquire().finally(() => clearInterval(beat));
-            c.phase = 'fetching';
-            if (!trusted()) {
-              w.dispatcher.cancel();
+            if (aborted || !leaseOk()) {
+              // Not ours to run: left unacknowledged, redelivered after the ack wait (a NAK would
+              // requeue it behind jobs that come due earlier).
+              drop();
               continue;
             }
             c.held++;
             const d = this.delivery(w.kind, m, settle);
-            w.dispatcher.run({ ...d, group: key, working: () => trusted() && d.working(), stale: () => !trusted() });
+            w.dispatcher.submit({
+              ...d,
+              group: key,
+              working: () => leaseOk() && d.working(),
+              stale: () => !leaseOk(),
+              abandon: () => {
+                drop();
+                d.abandon();
+              },
+            });
           }
         } catch (err) {
           if (running()) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch ended early');
@@ -465,32 +493,33 @@ export class JetStreamQueue implements JobQueue {
   }
 
   /**
-   * Stops draining a partition and resolves once nothing of it is held here: true if its last
-   * fetch ended by itself, so the lease can go to the next owner at once.
+   * Stops draining a partition and resolves once nothing of it is held here: true if the lease
+   * can go to the next owner at once — nothing of it was let go unacknowledged lately, so nothing
+   * of it can come due for redelivery after that owner has started on newer jobs.
    */
   private async stopDrain(w: Worker, durable: string, key: string, why: 'rebalance' | 'lost' | 'stop'): Promise<boolean> {
     const c = w.consumers.get(durable);
     if (!c) return true;
     c.lost = why === 'lost';
+    c.releasing = true;
     // A rebalance waits for jobs retrying in place, so their keys keep their order (the lease is
     // renewed meanwhile). A node that stops, or lost the lease, sends them back with what is left
     // of their delay — first, so the slots they hold free up; the key's next jobs may then
     // overtake them.
     if (why !== 'rebalance') w.dispatcher.abort(key);
     c.stop();
-    let clean = true;
     if (!(await settledWithin(c.done, FETCH_EXPIRES_MS + 1000))) {
-      // A fetch that outlived its expiry is dead (its connection went) or stuck: end it. What it
-      // carried is unacknowledged, so the lease is left to expire rather than deleted: by then
-      // those jobs are due for redelivery, ahead of the key's newer ones.
-      clean = false;
+      // A fetch that outlived its expiry is dead (its connection went) or stuck: end it.
       c.abortFetch?.();
       if (!(await settledWithin(c.done, 1000))) this.deps.log.warn({ kind: w.kind, consumer: durable, phase: c.phase }, 'job partition fetch did not end; leaving it');
     }
     if (c.held > 0) await new Promise<void>((r) => c.settled.push(r));
     w.dispatcher.resume(key);
     if (w.consumers.get(durable) === c) w.consumers.delete(durable);
-    return clean;
+    // What was let go is due by then: the ack wait, plus a pull the server may still have
+    // answered after the fetch was cut.
+    const dueBy = c.lastDrop + this.ackWaitMs + FETCH_EXPIRES_MS + 1000;
+    return Date.now() >= dueBy && (this.leases?.valid(key) ?? false);
   }
 
   /** One pass of the stall watch over every consumer of this node's workers. */
@@ -541,7 +570,7 @@ export class JetStreamQueue implements JobQueue {
       await this.ensureConsumer(w, partition);
       // What the old consumer had handed out is replayed by the new one; held jobs still settle.
       const c = w.consumers.get(durable);
-      if (c) this.runDrain(w, c);
+      if (c && !c.releasing) this.runDrain(w, c);
     }
     this.deps.repairs?.inc({ kind: w.kind });
   }
@@ -647,14 +676,4 @@ export class JetStreamQueue implements JobQueue {
       await w.dispatcher.drained();
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** True if `p` settles within `ms`. */
-function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(timer));
 }

@@ -172,3 +172,47 @@ t.test('a partition given back while a key retries in place keeps that key in or
   t.same([...byKey.values()], keys.map(() => [0, 1, 2, 3, 4]), 'every key ran 0–4 once, in order, across the rebalance');
   t.ok(ran.some((r) => r.node === 'rebal-b'), 'the second node ran some');
 });
+
+t.test('a partition given back while every slot is busy: what it fetched runs once, in order', async (t) => {
+  const prefix = natsPrefix();
+  const ran: string[] = [];
+  let hogging = false;
+  const make = async (name: string) => {
+    const { queue } = await testQueue(t, name, log, {
+      prefix,
+      defaults: { concurrency: 1, maxDeliveries: 10, backoffMs: 50 },
+      ackWaitS: 1,
+      partitions: { ordered: 2 },
+      orderedInFlight: 16,
+      stallMs: 0,
+    });
+    queue.work<{ key: string; n: number }>('ordered', async (job) => {
+      if (job.payload.n === 0) {
+        // The hog: holds the only slot while the other jobs wait for it, already fetched.
+        hogging = true;
+        await new Promise((r) => setTimeout(r, 6500));
+      }
+      ran.push(`${job.payload.key}#${job.payload.n}`);
+    });
+    return queue;
+  };
+  const a = await make('busy-a');
+  await until(async () => a.ownedPartitions.length === 2, 'the first node to own both partitions', 20_000);
+  const keyIn = (p: number) => {
+    for (let i = 0; ; i++) if (partitionOf(`k${i}`, 2) === p) return `k${i}`;
+  };
+  const [k0, k1] = [keyIn(0), keyIn(1)];
+  await a.enqueue('ordered', { key: k0, n: 0 }, { key: k0 });
+  await until(async () => hogging, 'the hog to hold the slot', 10_000);
+  // Jobs in both partitions, so whichever one is given back holds fetched jobs waiting for a slot.
+  for (const n of [1, 2, 3]) for (const key of [k0, k1]) await a.enqueue('ordered', { key, n }, { key });
+  await new Promise((r) => setTimeout(r, 300));
+  const b = await make('busy-b');
+  await until(async () => ran.length === 7, 'every job to run', 30_000);
+  await b.stop();
+  await until(async () => a.ownedPartitions.length === 2, 'the first node to own both again', 20_000);
+  await new Promise((r) => setTimeout(r, 2500)); // a loop left behind would run its jobs again now
+  t.same(ran.filter((r) => r.startsWith(`${k0}#`)), [0, 1, 2, 3].map((n) => `${k0}#${n}`), `${k0}: once each, in order`);
+  t.same(ran.filter((r) => r.startsWith(`${k1}#`)), [1, 2, 3].map((n) => `${k1}#${n}`), `${k1}: once each, in order`);
+  t.equal(ran.length, 7, 'nothing ran twice');
+});
