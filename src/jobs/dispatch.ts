@@ -46,7 +46,7 @@ export class Dispatcher<P> {
   private keys = new Map<string, Delivery<P>[]>();
   private idle: Array<() => void> = [];
   /** Deliveries taken and not yet settled: running, or waiting behind their ordering key. */
-  private held = new Set<Delivery<P>>();
+  private held = new Map<Delivery<P>, number>();
   private heartbeat: NodeJS.Timeout | null = null;
   /** Keyed jobs waiting in place for their retry, and how to end the wait early. */
   private pauses = new Map<Delivery<P>, () => void>();
@@ -180,11 +180,21 @@ export class Dispatcher<P> {
    * must not be redelivered to another node while this one still has it.
    */
   private hold(d: Delivery<P>): void {
-    this.held.add(d);
+    if (this.held.has(d)) return;
     const every = this.deps.heartbeatMs ?? 0;
+    // When it last reported (being taken counts): only deliveries held for half a period or more
+    // report, so a backlog of short jobs costs no heartbeat traffic. The first report comes within
+    // 1.5 periods of being taken — 2.5 since a consume loop's own last report while it waited for
+    // a slot — inside the ack wait (three periods).
+    this.held.set(d, Date.now());
     if (every > 0 && !this.heartbeat) {
       this.heartbeat = setInterval(() => {
-        for (const h of this.held) h.working?.();
+        const now = Date.now();
+        for (const [h, at] of this.held) {
+          if (now - at < every / 2) continue;
+          h.working?.();
+          this.held.set(h, now);
+        }
         if (this.held.size === 0 && this.heartbeat) {
           clearInterval(this.heartbeat);
           this.heartbeat = null;

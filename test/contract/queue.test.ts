@@ -325,3 +325,30 @@ t.test('JetStreamQueue: many concurrent enqueues beyond the in-flight bound are 
   t.ok(burst.some((o) => o.status === 'rejected' && (o.reason as { status?: number }).status === 503), 'the overflow is a 503');
   t.ok(burst.filter((o) => o.status === 'fulfilled').length >= 2, 'what fitted was stored');
 });
+
+t.test('JetStreamQueue: jobs held longer than the ack wait are heartbeated, not redelivered', async (t) => {
+  const { common, depthGauge } = deps();
+  const link = new NatsLink({ servers: [TEST_NATS_URL], name: 'queue-test-heartbeat', log });
+  link.start();
+  t.ok(await link.ready(WAIT_MS), 'connected to NATS');
+  // Ack wait 1 s: each job below is held three to four times as long.
+  const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, ackWaitS: 1, stallMs: 0, partitions: { ordered: 2 } });
+  removeOnTeardown(t, queue, link);
+  await queue.ready();
+  const runs = new Recorded<string>();
+  const slow = () => new Promise((r) => setTimeout(r, 3500));
+  queue.work<{ n: number }>('plain', async (job) => {
+    await slow();
+    runs.push(`plain#${job.payload.n} delivery ${job.deliveries}`);
+  });
+  queue.work<{ n: number }>('ordered', async (job) => {
+    // #0 runs long; #1 waits behind it on the same key for as long, holding no slot.
+    if (job.payload.n === 0) await slow();
+    runs.push(`ordered#${job.payload.n} delivery ${job.deliveries}`);
+  });
+  await queue.enqueue('plain', { n: 0 });
+  for (const n of [0, 1]) await queue.enqueue('ordered', { n }, { key: 'guest' });
+  await runs.until((r) => r.length >= 3, 'the three jobs');
+  await new Promise((r) => setTimeout(r, 2500)); // a redelivery would run by now
+  t.same([...runs.items].sort(), ['ordered#0 delivery 1', 'ordered#1 delivery 1', 'plain#0 delivery 1'], 'each ran once, on its first delivery');
+});
