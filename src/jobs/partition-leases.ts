@@ -21,6 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from '../obs/log.js';
+import { settledWithin } from '../util/wait.js';
 
 /** Deadline of the deletes a give-back makes: they only save the next owner the TTL. */
 const STOP_CALL_MS = 1000;
@@ -241,6 +242,9 @@ export class PartitionLeases {
     await Promise.all([...this.held.keys()].map((k) => this.giveBack(k, 'stop')));
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Briefly, so a membership put of that round does not land after the delete (the other nodes
+    // would count this one until the key expires).
+    if (this.ticking) await settledWithin(this.ticking, STOP_CALL_MS);
     await this.bounded(this.kv.delete(`nodes.${this.owner}`), 'membership delete', STOP_CALL_MS).catch(() => undefined);
   }
 }
