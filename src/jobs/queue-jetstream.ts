@@ -41,7 +41,7 @@ import { StallWatch } from './stall-watch.js';
 import { BatchPublisher } from './publish-batch.js';
 import { Kvm } from '@nats-io/kv';
 import { leaseOwner, PartitionLeases } from './partition-leases.js';
-import { sleep, settledWithin } from '../util/wait.js';
+import { Halt, HALTED, sleep, settledWithin } from '../util/wait.js';
 import { partitionOf, type DeadLetterSink, type JobHandler, type JobQueue, type WorkerOptions } from './queue.js';
 
 export interface JetStreamQueueDeps {
@@ -101,7 +101,6 @@ interface Consumer {
 }
 
 const FETCH_EXPIRES_MS = 1000;
-const HALTED = Symbol('halted');
 type PullConsumer = Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
 
 interface Worker {
@@ -410,14 +409,12 @@ export class JetStreamQueue implements JobQueue {
     // take its full timeout); a fetch answered after that is stopped unread. An aborted loop
     // never takes a job again, even if this node wins the partition back meanwhile.
     let aborted = false;
-    let halt!: () => void;
-    const halted = new Promise<typeof HALTED>((r) => (halt = () => r(HALTED)));
-    const unlessHalted = <T>(p: Promise<T>) => Promise.race([p, halted]);
+    const halt = new Halt();
     let current: { stop(): void } | null = null;
     c.abortFetch = () => {
       aborted = true;
       if (current) c.lastDrop = Date.now();
-      halt();
+      halt.halt();
       current?.stop();
     };
     // Jobs already taken run while the lease is ours; the loop takes new ones only while it runs.
@@ -431,23 +428,23 @@ export class JetStreamQueue implements JobQueue {
     const previous = c.done;
     c.done = (async () => {
       c.phase = 'previous loop';
-      if ((await unlessHalted(previous)) === HALTED) return;
+      if ((await halt.race(previous)) === HALTED) return;
       while (running()) {
         if (!leaseOk() || Date.now() < this.fetchAfter) {
           c.phase = 'waiting for the lease';
-          if ((await unlessHalted(sleep(100))) === HALTED) return;
+          if ((await halt.race(sleep(100))) === HALTED) return;
           continue;
         }
         let batch;
         try {
           c.phase = 'consumer lookup';
-          const found: PullConsumer | typeof HALTED = consumer ?? (await unlessHalted(this.js!.consumers.get(this.streamName, durable)));
+          const found: PullConsumer | typeof HALTED = consumer ?? (await halt.race(this.js!.consumers.get(this.streamName, durable)));
           if (found === HALTED || !running()) return;
           consumer = found;
           c.phase = 'fetch request';
           // nats.js sends the pull only once the batch is iterated: one left unread asks for nothing.
           const pending = consumer.fetch({ max_messages: this.orderedInFlight, expires: FETCH_EXPIRES_MS });
-          const fetched = await unlessHalted(pending);
+          const fetched = await halt.race(pending);
           if (fetched === HALTED) {
             void pending.then((b) => b.stop(), () => undefined);
             return;
@@ -456,7 +453,7 @@ export class JetStreamQueue implements JobQueue {
         } catch (err) {
           if (running()) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch failed; retrying');
           consumer = null;
-          if ((await unlessHalted(sleep(1000))) === HALTED) return;
+          if ((await halt.race(sleep(1000))) === HALTED) return;
           continue;
         }
         current = batch;
