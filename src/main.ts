@@ -2,6 +2,7 @@
 // `--demo` (npm run demo) seeds the demo hotel once the database is migrated and prints its logins.
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { run, type RunningApp } from './app/run.js';
+import { applyHeapGrowth } from './app/heap-policy.js';
 import { seedDemo } from './directory/demo.js';
 
 /** The URLs to open and how to get a login: one log line, and a banner for a person at a terminal. */
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  applyHeapGrowth(config.heapGrowthPercent);
   const app = await run(config);
   let stopping = false;
   const shutdown = (signal: string) => {

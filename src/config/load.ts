@@ -168,6 +168,7 @@ export function buildConfig(env: Env) {
     },
     workers: { threads: env.WORKER_THREADS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    heapGrowthPercent: env.HEAP_GROWTH_PERCENT,
     cron: {
       enabled: env.CRON_ENABLED,
       idleCloseSchedule: env.CRON_IDLE_CLOSE_SCHEDULE,

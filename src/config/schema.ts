@@ -75,6 +75,7 @@ export const EnvSchema = Type.Object({
 
   WORKER_THREADS: Int(2, 'Threads of the CPU worker pool (hashing, sniffing, thumbnails)', 1, 64),
   SHUTDOWN_TIMEOUT_MS: Int(10_000, 'Deadline for a graceful stop', 100),
+  HEAP_GROWTH_PERCENT: Int(25, 'How far the old generation of the V8 heap may grow past its live size before the next full garbage collection, in percent (0 keeps V8\'s own factor, which lets an idle node hold several times its live heap after a connection storm)', 0, 400),
 
   CRON_ENABLED: Bool(true, 'Run periodic jobs on this node (each tick runs on one node of the cluster)'),
   CRON_IDLE_CLOSE_SCHEDULE: Str('*/5 * * * *', 'When idle conversations are closed'),

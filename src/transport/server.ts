@@ -21,7 +21,11 @@ export class HttpServer {
   port = 0;
 
   constructor(private readonly log: Logger) {
-    this.app = loadUws().App();
+    const uWS = loadUws();
+    // No `uWebSockets: 20` header on every response: it names the server software to anyone,
+    // and each header of a 101 written outside a cork is one more send (ws/cork-anchor.ts).
+    uWS._cfg('silent');
+    this.app = uWS.App();
     this.anchor = new CorkAnchor(log);
   }
 

@@ -35,6 +35,7 @@ t.test('the ops endpoints of a running node', async (t) => {
       t.equal(r.status, 200, path);
       t.equal(r.body.status, 'ok');
       t.ok(r.headers.get('x-request-id'), 'every reply carries a request id');
+      t.equal(r.headers.get('uwebsockets'), null, 'no header names the server software');
     }
   });
 
