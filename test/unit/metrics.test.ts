@@ -1,5 +1,6 @@
 // The metrics API over prom-client: labels learnt on first use, synchronous reads, the text
 // exposition, histogram snapshots and percentiles, and the process series dashboards read.
+import { closeSync, openSync } from 'node:fs';
 import t from 'tap';
 import { Registry, quantileOf, snapshotDelta } from '../../src/obs/metrics.js';
 import { registerProcessMetrics } from '../../src/obs/process-metrics.js';
@@ -68,4 +69,27 @@ t.test('process metrics: prom-client defaults plus the legacy series', async (t)
   t.equal(text.match(/^# TYPE nodejs_eventloop_lag_seconds /gm)?.length, 1, 'one lag family');
   const s = p.sample();
   t.ok(s.rssBytes > 0 && s.heapUsedBytes > 0 && s.lagP99S >= 0, 'a heartbeat sample');
+});
+
+t.test('process_open_fds is counted off the event loop and follows the descriptors', { skip: process.platform !== 'linux' ? 'only Linux has /proc/self/fd' : false }, async (t) => {
+  const r = new Registry();
+  const p = registerProcessMetrics(r);
+  t.teardown(p.stop);
+  const read = async () => {
+    // A render reports the last finished count and starts the next one unless one is running
+    // (which may have listed the descriptors before the last change): two rounds see the change.
+    for (let i = 0; i < 2; i++) {
+      await r.render();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const m = /^process_open_fds ([0-9]+)$/m.exec(await r.render());
+    return m ? Number(m[1]) : NaN;
+  };
+  t.equal((await r.render()).match(/^# TYPE process_open_fds /gm)?.length, 1, 'one process_open_fds family');
+  const before = await read();
+  t.ok(before > 0, `descriptors counted: ${before}`);
+  const opened = Array.from({ length: 40 }, () => openSync('/dev/null', 'r'));
+  t.teardown(() => opened.forEach((fd) => closeSync(fd)));
+  const after = await read();
+  t.ok(after >= before + 40, `40 more descriptors seen (${before} → ${after})`);
 });
