@@ -71,7 +71,8 @@ function countOpenFdsOffLoop(metrics: Registry): void {
   let counting: Promise<void> | null = null;
   const count = () =>
     (counting ??= readdir('/proc/self/fd').then(
-      (entries) => void (fds = entries.length),
+      // Less the descriptor the listing itself held (closed by now), as prom-client counts.
+      (entries) => void (fds = entries.length - 1),
       () => undefined,
     ).finally(() => (counting = null)));
   void count();
