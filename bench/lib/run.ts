@@ -414,6 +414,10 @@ export async function prime(s: Session, convs: Conv[], rate: number, warmupS: nu
   const reps = await s.pool!.send(plans(s, convs, { mode: 'rate', tag: 'w', n0: 0, count, rate: Math.min(rate, 5000), concurrency: 64, intervalMs: 0 }), 300_000);
   const m = mergeSent(reps);
   if (m.failed.length) log(`[${s.result.label}] priming: ${m.failed.length} webhooks failed: ${m.errors.slice(0, 3).join(' | ')}`);
+  // Statistics, as a database in service has them (autovacuum analyzes a table within about a
+  // minute of this much writing; a run is shorter). Without them Postgres looked up a message's
+  // conversation through a partial index, reading every active conversation for each message.
+  await s.ctx.env.sql`analyze`;
   await sleep(1000);
 }
 
