@@ -55,21 +55,27 @@ export function appendMessages(db: Db, rows: NewMessage[]): Promise<InsertedMess
                              delivery_status, media_source, outbox_kinds, template, ord)
     ),
     locked as (
-      select c.id from conversations c
-      where c.id in (select conversation_id from input) and c.status = 'active'
+      -- By primary key only, the status checked on the locked row: with status in this WHERE,
+      -- a database without statistics (fresh, restored) planned the partial index of active
+      -- conversations and read all of them for every message.
+      select c.id, c.status from conversations c
+      where c.id in (select conversation_id from input)
       order by c.id
       for update
+    ),
+    active as (
+      select id from locked where status = 'active'
     ),
     claimed as (
       insert into inbound_receipts (provider_message_id, conversation_id)
       select provider_message_id, conversation_id from input
-      where provider_message_id is not null and conversation_id in (select id from locked)
+      where provider_message_id is not null and conversation_id in (select id from active)
       on conflict do nothing
       returning provider_message_id
     ),
     accepted as (
       select i.* from input i
-      where i.conversation_id in (select id from locked)
+      where i.conversation_id in (select id from active)
         and (i.provider_message_id is null or i.provider_message_id in (select provider_message_id from claimed))
     ),
     counts as (
@@ -125,11 +131,16 @@ function appendOne(db: Db, r: NewMessage): Promise<InsertedMessage[]> {
         delivery_status text, media_source text, outbox_kinds text[], template jsonb)
     ),
     locked as (
-      select c.id from conversations c, input i where c.id = i.conversation_id and c.status = 'active' for update of c
+      -- By primary key only (see appendMessages). A row locked after a wait is returned as its
+      -- latest version, so the status read here is the one a concurrent close committed.
+      select c.id, c.status from conversations c, input i where c.id = i.conversation_id for update of c
+    ),
+    active as (
+      select id from locked where status = 'active'
     ),
     claimed as (
       insert into inbound_receipts (provider_message_id, conversation_id)
-      select i.provider_message_id, l.id from input i, locked l where i.provider_message_id is not null
+      select i.provider_message_id, a.id from input i, active a where i.provider_message_id is not null
       on conflict do nothing
       returning provider_message_id
     ),
@@ -141,7 +152,7 @@ function appendOne(db: Db, r: NewMessage): Promise<InsertedMessage[]> {
         last_guest_message_at = case when i.sender_type = 'guest' then now() else c.last_guest_message_at end,
         updated_at = now()
       from input i
-      where c.id in (select id from locked) and (i.provider_message_id is null or exists (select 1 from claimed))
+      where c.id in (select id from active) and (i.provider_message_id is null or exists (select 1 from claimed))
       returning c.id, c.last_seq as seq
     ),
     ins as (
