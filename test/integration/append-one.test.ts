@@ -94,3 +94,35 @@ t.test('the single-row statement keeps the rules of the batch statement', async 
   t.same(single.steps, batch.steps, 'the batch statement answers the same steps the same way');
   t.same(single.state, batch.state, 'and leaves the same rows behind');
 });
+
+t.test('a close committed while the append waits for the conversation lock refuses the message', async (t) => {
+  for (const mode of ['single', 'batch'] as const) {
+    const { sql, main, other } = await world(t);
+    // Another transaction holds the conversation row and closes it; the append waits on the lock.
+    let release!: () => void;
+    const closing = sql.begin(async (tx) => {
+      await tx`select id from conversations where id = ${main} for update`;
+      await tx`update conversations set status = 'closed', closed_at = now() where id = ${main}`;
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    const appended = append(sql, mode, guestTextRow(main, 'racing the close', { provider_message_id: `wamid.race.${mode}` }), other);
+    // Commit only once the append is blocked on the row lock, so it must read the new version.
+    const by = Date.now() + 10_000;
+    for (;;) {
+      const [w] = await sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and query like '%jsonb_to_record%'`;
+      if (w!.n > 0 || Date.now() > by) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    release();
+    await closing;
+    t.equal(await appended, undefined, `${mode}: nothing stored in the conversation closed meanwhile`);
+    const [c] = await sql<{ last_seq: number; n: number; r: number }[]>`
+      select last_seq::int, (select count(*)::int from messages where conversation_id = ${main}) as n,
+             (select count(*)::int from inbound_receipts where provider_message_id = ${`wamid.race.${mode}`}) as r
+      from conversations where id = ${main}`;
+    t.same(c, { last_seq: 0, n: 0, r: 0 }, `${mode}: no seq used, no message, no provider id claimed`);
+  }
+});
