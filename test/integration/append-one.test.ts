@@ -109,14 +109,16 @@ t.test('a close committed while the append waits for the conversation lock refus
     const appended = append(sql, mode, guestTextRow(main, 'racing the close', { provider_message_id: `wamid.race.${mode}` }), other);
     // Commit only once the append is blocked on the row lock, so it must read the new version.
     const by = Date.now() + 10_000;
-    for (;;) {
+    let waiting = false;
+    while (!waiting && Date.now() < by) {
       const [w] = await sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock' and query like '%jsonb_to_record%'`;
-      if (w!.n > 0 || Date.now() > by) break;
-      await new Promise((r) => setTimeout(r, 10));
+      waiting = w!.n > 0;
+      if (!waiting) await new Promise((r) => setTimeout(r, 10));
     }
     release();
+    t.ok(waiting, `${mode}: the append waited on the conversation's lock (so it read the row the close committed)`);
     await closing;
     t.equal(await appended, undefined, `${mode}: nothing stored in the conversation closed meanwhile`);
     const [c] = await sql<{ last_seq: number; n: number; r: number }[]>`
