@@ -5,7 +5,7 @@
 // refresh-token family of its login) has not been ended by a logout. REST requests trust a
 // node-local copy of that state for USER_CACHE_TTL_MS; every change to a user is broadcast so all
 // nodes forget their copy at once (src/app/revocation.ts), and the TTL only bounds a lost
-// broadcast. Socket upgrades always read the state fresh.
+// broadcast; a copy older than that is dropped. Socket upgrades always read the state fresh.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { User } from '../core/directory.js';
@@ -46,10 +46,13 @@ const BAD_LOGIN = 'No active account found with the given credentials';
 const NO_CREDENTIALS = 'Authentication credentials were not provided.';
 const BAD_TOKEN = 'Invalid authentication credentials.';
 const CACHE_MAX = 20_000;
+const EXPIRY_SLACK_MS = 1000;
 const NO_ENDED: ReadonlySet<string> = new Set();
 
 export class AuthService {
+  /** Copies by user, oldest first (a load moves its user to the end). */
   private cache = new Map<number, Known>();
+  private expiry: NodeJS.Timeout | null = null;
   private readonly throttle: LoginThrottle;
   /**
    * Reads of users started in the same event-loop turn share one statement. Each read still
@@ -210,7 +213,38 @@ export class AuthService {
     }
     this.cache.delete(id);
     this.cache.set(id, known);
+    this.scheduleExpiry();
     return known;
+  }
+
+  /** Users this node holds a copy of (expired copies are dropped within a second or so). */
+  get cachedUsers(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Drops copies older than the TTL: a lookup would read the user again anyway, and every user
+   * whose socket opened (each upgrade loads its user) would otherwise stay until the cache is full.
+   */
+  private expire(): void {
+    const now = Date.now();
+    for (const [id, k] of this.cache) {
+      if (now - k.at < this.deps.cfg.userCacheTtlMs) break;
+      this.cache.delete(id);
+    }
+    this.scheduleExpiry();
+  }
+
+  /** One timer at most, for the oldest copy; copies expiring within a second go together. */
+  private scheduleExpiry(): void {
+    if (this.expiry || this.cache.size === 0) return;
+    const oldest = this.cache.values().next().value!;
+    const wait = Math.max(0, oldest.at + this.deps.cfg.userCacheTtlMs - Date.now()) + EXPIRY_SLACK_MS;
+    this.expiry = setTimeout(() => {
+      this.expiry = null;
+      this.expire();
+    }, wait);
+    this.expiry.unref();
   }
 
   /** Forgets this node's copy at once and tells every node (this one included). */

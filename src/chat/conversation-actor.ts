@@ -19,7 +19,7 @@
 // gets a fresh actor that finds it.
 import { Actor, type ActorStats } from '../actors/actor.js';
 import type { ReplyTo } from '../actors/ask.js';
-import type { User } from '../core/directory.js';
+import type { ChatUser } from '../core/directory.js';
 import type { Logger } from '../obs/log.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../core/errors.js';
 import type { ConversationState } from '../core/chat.js';
@@ -33,7 +33,7 @@ import { viewOf } from './views.js';
 export type { ReadOutcome };
 
 export interface AppendInput {
-  sender: { kind: 'guest' } | { kind: 'staff'; user: User } | { kind: 'system'; name?: string };
+  sender: { kind: 'guest' } | { kind: 'staff'; user: ChatUser } | { kind: 'system'; name?: string };
   messageType: MessageType;
   content: string;
   media?: { key: string | null; url: string | null; filename: string; contentType: string | null; source?: string | null };
@@ -46,14 +46,14 @@ export type AppendOutcome = { status: 'ok'; message: MessageView; conversation: 
 
 export type ConversationCmd =
   | { t: 'append'; input: AppendInput; reply: ReplyTo<AppendOutcome> }
-  | { t: 'read'; staff: User; messageIds: number[] | null; reply: ReplyTo<ReadOutcome> }
-  | { t: 'typing'; who: { kind: 'staff'; user: User } | { kind: 'guest'; guestId: number }; isTyping: boolean; reply: ReplyTo<void> }
-  | { t: 'close'; by: User | null; reply: ReplyTo<boolean> }
-  | { t: 'reopen'; by: User | null; reply: ReplyTo<boolean> }
+  | { t: 'read'; staff: ChatUser; messageIds: number[] | null; reply: ReplyTo<ReadOutcome> }
+  | { t: 'typing'; who: { kind: 'staff'; user: ChatUser } | { kind: 'guest'; guestId: number }; isTyping: boolean; reply: ReplyTo<void> }
+  | { t: 'close'; by: ChatUser | null; reply: ReplyTo<boolean> }
+  | { t: 'reopen'; by: ChatUser | null; reply: ReplyTo<boolean> }
   | { t: 'archive'; reply: ReplyTo<boolean> }
   | { t: 'delivery'; messageId: number; status: DeliveryStatus; error: string | null; providerMessageId: string | null; reply: ReplyTo<boolean> }
   | { t: 'media_ingested'; messageId: number; media: IngestedMedia; reply: ReplyTo<boolean> }
-  | { t: 'view'; user: User | null; reply: ReplyTo<ConversationState> }
+  | { t: 'view'; user: ChatUser | null; reply: ReplyTo<ConversationState> }
   | { t: 'refresh'; reply: ReplyTo<void> };
 
 export interface ConversationDeps {
@@ -117,7 +117,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
   }
 
   /** Access of a staff member to this conversation: 404 across hotels, 403 across departments. */
-  private check(user: User, s: ConversationState): void {
+  private check(user: ChatUser, s: ConversationState): void {
     const access = conversationAccess(user, s);
     if (access === 'not_found') throw new NotFoundError('Conversation not found');
     if (access === 'forbidden') throw new ForbiddenError('Access denied to this conversation');
@@ -189,7 +189,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
     s: ConversationState,
     from: ConversationState['status'],
     to: ConversationState['status'],
-    by: User | null,
+    by: ChatUser | null,
     event: 'conversation_closed' | 'conversation_reopened' | 'conversation_archived',
   ): Promise<boolean> {
     if (s.status !== from) return false;

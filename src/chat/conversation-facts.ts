@@ -10,7 +10,7 @@
 // (and those in flight) spend it. Once it is spent, that caller's lookups of uncached ids are
 // refused (429) without a query until it refills; known conversations stay reachable, and other
 // callers are unaffected. So a flood of random ids costs a bounded number of queries and no memory.
-import type { User } from '../core/directory.js';
+import type { ChatUser } from '../core/directory.js';
 import { isChatStaff } from '../directory/roles.js';
 import { ForbiddenError, NotFoundError, RateLimitedError } from '../core/errors.js';
 import type { ConversationFacts } from '../store/conversations.js';
@@ -104,7 +104,7 @@ export class ConversationFactsCache {
 }
 
 /** Only chat staff (department staff, receptionists, managers, hotel admins) use chat commands. */
-export function staffOnly(user: User): void {
+export function staffOnly(user: ChatUser): void {
   if (!isChatStaff(user)) throw new ForbiddenError('Access denied. Only staff members can use chat.');
 }
 
@@ -112,7 +112,7 @@ export function staffOnly(user: User): void {
  * A staff member's access to a conversation, decided without an actor: 404 across hotels and for
  * unknown ids, 403 across departments. A failed lookup (database down) stays what it is.
  */
-export async function authoriseStaff(facts: Pick<ConversationFactsCache, 'get'>, user: User, conversationId: number): Promise<ConversationFacts> {
+export async function authoriseStaff(facts: Pick<ConversationFactsCache, 'get'>, user: ChatUser, conversationId: number): Promise<ConversationFacts> {
   staffOnly(user);
   const f = await facts.get(conversationId, `staff:${user.id}`);
   const access = f ? conversationAccess(user, f) : 'not_found';

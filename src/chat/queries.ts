@@ -1,7 +1,7 @@
 // Reads of conversations and messages. Nothing here writes: access is decided from the
 // conversation's facts; the live state comes from the actor, lists and pages from the store.
 import { canonicalDepartment, DEPARTMENTS } from '../core/departments.js';
-import type { User } from '../core/directory.js';
+import type { ChatUser } from '../core/directory.js';
 import { effectiveDepartments } from '../directory/roles.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { PageParams } from '../protocol/rest/paging.js';
@@ -29,12 +29,12 @@ export class ChatQueries {
   constructor(private readonly deps: ChatQueryDeps) {}
 
   /** The conversation as its actor holds it, after the caller's access check. */
-  async conversation(user: User, conversationId: number): Promise<ConversationState> {
+  async conversation(user: ChatUser, conversationId: number): Promise<ConversationState> {
     await authoriseStaff(this.deps.facts, user, conversationId);
     return askConversation<ConversationState>(this.deps, conversationId, (reply) => ({ t: 'view', user, reply }));
   }
 
-  async list(user: User, q: { status?: string; department?: string; conversation_type?: ConversationType }, page: PageParams): Promise<Paged<ConversationRow>> {
+  async list(user: ChatUser, q: { status?: string; department?: string; conversation_type?: ConversationType }, page: PageParams): Promise<Paged<ConversationRow>> {
     staffOnly(user);
     let departments = effectiveDepartments(user);
     if (q.department !== undefined) {
@@ -50,7 +50,7 @@ export class ChatQueries {
   }
 
   /** One conversation with a page of its messages (the caller's unread count; no participant row is written). */
-  async detail(user: User, conversationId: number, q: { before_seq?: number; since_seq?: number; limit?: number }): Promise<{ row: ConversationRow; messages: MessageView[] }> {
+  async detail(user: ChatUser, conversationId: number, q: { before_seq?: number; since_seq?: number; limit?: number }): Promise<{ row: ConversationRow; messages: MessageView[] }> {
     await authoriseStaff(this.deps.facts, user, conversationId);
     const [row, stored] = await Promise.all([
       convStore.getConversationRow(this.deps.sql, conversationId, user.id),
@@ -62,7 +62,7 @@ export class ChatQueries {
   }
 
   /** Messages after `sinceSeq` for a reconnecting client, or `too_many` when too many were missed. */
-  async resume(user: User, conversationId: number, sinceSeq: number): Promise<{ messages: MessageView[]; lastSeq: number } | { failed: 'too_many'; lastSeq: number }> {
+  async resume(user: ChatUser, conversationId: number, sinceSeq: number): Promise<{ messages: MessageView[]; lastSeq: number } | { failed: 'too_many'; lastSeq: number }> {
     const s = await this.conversation(user, conversationId);
     const stored = await msgStore.listMessages(this.deps.sql, conversationId, { sinceSeq, limit: RESUME_LIMIT + 1 });
     if (stored.length > RESUME_LIMIT) return { failed: 'too_many', lastSeq: s.last_seq };

@@ -39,7 +39,7 @@ export const EnvSchema = Type.Object({
   AUTH_JWKS_ISSUER: Str('', 'Required iss of JWKS-signed tokens (empty: not checked)'),
   AUTH_JWKS_AUDIENCE: Str('', 'Required aud of JWKS-signed tokens (empty: not checked)'),
   AUTH_JWKS_USER_CLAIM: Str('email', 'Claim of a JWKS-signed token that names the user: "email" is matched against emails, any other claim against usernames'),
-  USER_CACHE_TTL_MS: Int(15000, 'How long a node trusts a loaded user for REST calls if the cluster broadcast of a change to that user is lost', 0),
+  USER_CACHE_TTL_MS: Int(15000, 'How long a node trusts a loaded user for REST calls if the cluster broadcast of a change to that user is lost; older copies are dropped', 0),
   LOGIN_MAX_FAILURES: Int(5, 'Login attempts per account and client IP before that pair is locked (a client IP across accounts gets five times as many)', 1),
   LOGIN_LOCKOUT_S: Int(60, 'Lock time after too many failed logins (doubles per further attempt, up to LOGIN_LOCKOUT_MAX_S)', 1),
   LOGIN_LOCKOUT_MAX_S: Int(900, 'Longest login lock in seconds', 1),

@@ -22,6 +22,12 @@ export interface User {
   last_login_at: Date | null;
 }
 
+/**
+ * What chat needs of a staff member: who they are (for names on messages), their hotel, role and
+ * departments (for access). A staff socket keeps only this, not the whole user row.
+ */
+export type ChatUser = Pick<User, 'id' | 'username' | 'first_name' | 'last_name' | 'user_type' | 'hotel_id' | 'departments'>;
+
 export interface Hotel {
   id: string;
   name: string;

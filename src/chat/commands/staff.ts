@@ -2,7 +2,7 @@
 // facts before its actor is asked (nothing is allocated for an id the caller may not use), then
 // handled by that actor, which checks access again against the state it applies the command to.
 import { canonicalDepartment, DEPARTMENTS, type Department } from '../../core/departments.js';
-import type { User } from '../../core/directory.js';
+import type { ChatUser } from '../../core/directory.js';
 import { normalizePhone } from '../../directory/phone.js';
 import { effectiveDepartments } from '../../directory/roles.js';
 import { attachmentFor } from '../../media/attachment.js';
@@ -50,7 +50,7 @@ export interface MediaInput {
 export class StaffCommands {
   constructor(private readonly deps: StaffCommandDeps) {}
 
-  async sendText(user: User, conversationId: number, content: string): Promise<MessageView> {
+  async sendText(user: ChatUser, conversationId: number, content: string): Promise<MessageView> {
     const text = content.trim();
     if (!text) throw ValidationError.of({ content: 'Message content cannot be empty' });
     await authoriseStaff(this.deps.facts, user, conversationId);
@@ -62,7 +62,7 @@ export class StaffCommands {
    * media/attachment.ts; the frame's file_type and filename are not trusted). The message insert
    * marks the upload as used in the same statement (trigger of sql/006_media_attach.sql).
    */
-  async sendMedia(user: User, m: MediaInput): Promise<MessageView> {
+  async sendMedia(user: ChatUser, m: MediaInput): Promise<MessageView> {
     await authoriseStaff(this.deps.facts, user, m.conversation_id);
     const file = await attachmentFor(this.deps, m.conversation_id, m.file_url);
     return this.append(m.conversation_id, {
@@ -79,7 +79,7 @@ export class StaffCommands {
    * stored as text (the rendered body, what staff and the dashboard read) with the template
    * attached, and the send job sends Meta's template payload.
    */
-  async sendTemplate(user: User, input: TemplateSendInput): Promise<MessageView> {
+  async sendTemplate(user: ChatUser, input: TemplateSendInput): Promise<MessageView> {
     await authoriseStaff(this.deps.facts, user, input.conversation_id);
     const t = await findTemplate(this.deps.sql, user.hotel_id, input.template_id);
     if (!t) throw new NotFoundError('Template not found');
@@ -117,30 +117,30 @@ export class StaffCommands {
   }
 
   /** Marks what was asked read for this staff member (who joins the conversation on first read). */
-  async markRead(user: User, conversationId: number, messageIds: number[] | null): Promise<ReadOutcome> {
+  async markRead(user: ChatUser, conversationId: number, messageIds: number[] | null): Promise<ReadOutcome> {
     await authoriseStaff(this.deps.facts, user, conversationId);
     return askConversation<ReadOutcome>(this.deps, conversationId, (reply) => ({ t: 'read', staff: user, messageIds, reply }));
   }
 
-  async typing(user: User, conversationId: number, isTyping: boolean): Promise<void> {
+  async typing(user: ChatUser, conversationId: number, isTyping: boolean): Promise<void> {
     await authoriseStaff(this.deps.facts, user, conversationId);
     await askConversation<void>(this.deps, conversationId, (reply) => ({ t: 'typing', who: { kind: 'staff', user }, isTyping, reply }));
   }
 
   /** Closes an active conversation. Returns false if it was not active. */
-  async close(user: User, conversationId: number): Promise<boolean> {
+  async close(user: ChatUser, conversationId: number): Promise<boolean> {
     await authoriseStaff(this.deps.facts, user, conversationId);
     return askConversation<boolean>(this.deps, conversationId, (reply) => ({ t: 'close', by: user, reply }));
   }
 
   /** Reopens a closed conversation. Returns false if it was not closed; 409 if the guest has another active one. */
-  async reopen(user: User, conversationId: number): Promise<boolean> {
+  async reopen(user: ChatUser, conversationId: number): Promise<boolean> {
     await authoriseStaff(this.deps.facts, user, conversationId);
     return askConversation<boolean>(this.deps, conversationId, (reply) => ({ t: 'reopen', by: user, reply }));
   }
 
   /** Asks the guest on WhatsApp whether to continue an expired conversation (a button). */
-  async reopenTemporary(user: User, conversationId: number): Promise<void> {
+  async reopenTemporary(user: ChatUser, conversationId: number): Promise<void> {
     await authoriseStaff(this.deps.facts, user, conversationId);
     const s = await askConversation<ConversationState>(this.deps, conversationId, (reply) => ({ t: 'view', user, reply }));
     if (s.conversation_type !== 'service') throw new ValidationError('WhatsApp button messages are only supported for service conversations');
@@ -155,7 +155,7 @@ export class StaffCommands {
   }
 
   /** Staff create a service conversation with a checked-in guest of their hotel. */
-  async createConversation(user: User, rawNumber: string, rawDepartment: string): Promise<{ conversation_id: number; created: boolean; guest_name: string; department: Department }> {
+  async createConversation(user: ChatUser, rawNumber: string, rawDepartment: string): Promise<{ conversation_id: number; created: boolean; guest_name: string; department: Department }> {
     staffOnly(user);
     const department = canonicalDepartment(rawDepartment);
     const number = normalizePhone(rawNumber, this.deps.phoneRegion);
