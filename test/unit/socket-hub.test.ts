@@ -96,3 +96,80 @@ t.test('sockets that opened or closed are not kept in the opening set', async (t
   }
   t.equal(h.openingCount, 0, 'opening holds nothing after open and close of copies');
 });
+
+/** A stand-in for a uWS socket: its state, a buffered amount, and what the hub did to it. */
+function fakeSocket(s: SocketState & { departments?: string[] }, buffered = 0) {
+  const ws = {
+    looked: 0,
+    ended: null as number | null,
+    getUserData: () => s,
+    getBufferedAmount: () => {
+      ws.looked++;
+      return buffered;
+    },
+    end: (code: number) => {
+      ws.ended = code;
+      s.closed = true;
+    },
+    subscribe: () => true,
+    unsubscribe: () => true,
+  };
+  return ws;
+}
+type HubSocket = Parameters<SocketHub['add']>[0];
+
+t.test('the census follows sockets as they open and close', async (t) => {
+  const h = hub(t);
+  const a = fakeSocket({ ...state(1, 'h1'), departments: ['Reception', 'Management'] });
+  const b = fakeSocket({ ...state(2, 'h1'), departments: ['Reception'] });
+  const g = fakeSocket(state(3, 'h1', 'guest'));
+  const other = fakeSocket({ ...state(4, 'h2'), departments: ['Restaurant'] });
+  for (const ws of [a, b, g, other]) h.add(ws as unknown as HubSocket);
+  h.add(a as unknown as HubSocket);
+  const byHotel = () => Object.fromEntries(h.census().map((c) => [c.hotel_id, c]));
+  t.same(byHotel(), {
+    h1: { hotel_id: 'h1', staff: 2, guests: 1, departments: { Reception: 2, Management: 1 } },
+    h2: { hotel_id: 'h2', staff: 1, guests: 0, departments: { Restaurant: 1 } },
+  }, 'an add of a socket already counted counts nothing');
+  byHotel()['h1']!.departments['Reception'] = 99;
+  t.equal(byHotel()['h1']!.departments['Reception'], 2, 'what census() returns is a copy');
+  t.equal(h.remove(a as unknown as HubSocket), true);
+  t.equal(h.remove(a as unknown as HubSocket), false, 'a second remove counts nothing');
+  t.equal(h.remove(other as unknown as HubSocket), true);
+  t.same(byHotel(), { h1: { hotel_id: 'h1', staff: 1, guests: 1, departments: { Reception: 1 } } }, 'a hotel without sockets is gone');
+  h.remove(b as unknown as HubSocket);
+  h.remove(g as unknown as HubSocket);
+  t.same(h.census(), []);
+});
+
+t.test('the buffer sweep goes on where its last tick stopped and looks at each socket once per pass', async (t) => {
+  const h = hub(t);
+  const sockets = Array.from({ length: 25 }, (_, i) => fakeSocket(state(200 + i)));
+  for (const ws of sockets) h.add(ws as unknown as HubSocket);
+  const sweep = (n: number) => (h as unknown as { sweep(n: number): void }).sweep(n);
+  sweep(10);
+  t.same(sockets.map((w) => w.looked), [...Array(10).fill(1), ...Array(15).fill(0)], 'one tick: its share only');
+  // A socket that closes and one that opens in the middle of a pass.
+  h.remove(sockets[15] as unknown as HubSocket);
+  const late = fakeSocket(state(300));
+  h.add(late as unknown as HubSocket);
+  sweep(10);
+  sweep(10);
+  t.same(sockets.map((w) => w.looked), [...Array(15).fill(1), 0, ...Array(9).fill(1)], 'the rest of the pass, without the closed socket');
+  t.equal(late.looked, 1, 'a socket added during the pass is looked at in it');
+  sweep(10);
+  t.equal(sockets[0]!.looked, 2, 'then a new pass starts from the first socket');
+});
+
+t.test('over the hard limit every socket is closed as a slow consumer within a pass', async (t) => {
+  const h = hub(t);
+  const slow = Array.from({ length: 40 }, (_, i) => fakeSocket(state(400 + i), limits.maxBackpressureBytes + 1));
+  const fine = fakeSocket(state(500), 10);
+  for (const ws of [fine, ...slow]) h.add(ws as unknown as HubSocket);
+  h.start();
+  const deadline = Date.now() + 5000;
+  while (slow.some((w) => w.ended === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  t.same(new Set(slow.map((w) => w.ended)), new Set([CloseCodes.SLOW_CONSUMER.code]), 'all slow sockets closed with 4009');
+  t.equal(fine.ended, null, 'the socket under the limit stays');
+  t.ok(fine.looked >= 1, 'and was looked at');
+});

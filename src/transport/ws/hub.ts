@@ -2,7 +2,9 @@
 // what no topic can do: closing everything at shutdown, closing a deactivated user's sockets, and
 // a look every 250 ms at each socket's outbound buffer — above the low-priority limit a socket
 // stops receiving typing/presence topics until it drains, above the hard limit it is closed as a
-// slow consumer (it can reconnect and resume by seq).
+// slow consumer (it can reconnect and resume by seq). That look is spread over ten ticks, so the
+// event loop never stops for all sockets at once; the per-hotel census is kept as sockets come
+// and go, not counted from them.
 // The hub also admits sockets: upgrades per client IP are rate limited, and each user (or guest)
 // holds at most MAX_SOCKETS_PER_USER slots, taken at upgrade (before the socket exists, so
 // concurrent upgrades of one user count) and given back when the socket closes.
@@ -49,9 +51,23 @@ export interface SocketAdmission {
 
 /** How long a user's or hotel's change is remembered for upgrades authorised before it. */
 const CHANGE_MEMORY_MS = 60_000;
+/** Every socket's buffer is looked at once per pass... */
+const SWEEP_PASS_MS = 250;
+/** ...in this many ticks, each taking its share of the sockets. */
+const SWEEP_TICKS = 10;
+
+export interface HotelCensus {
+  hotel_id: string;
+  staff: number;
+  guests: number;
+  departments: Record<string, number>;
+}
 
 export class SocketHub implements SocketAdmission {
   private sockets = new Set<WebSocket<SocketState>>();
+  /** Where the sweep goes on at its next tick (a Set iterator survives adds and deletes). */
+  private cursor: Iterator<WebSocket<SocketState>> | null = null;
+  private perHotel = new Map<string, HotelCensus>();
   private timer: NodeJS.Timeout | null = null;
   private nextId = 1;
   /** Slots held per owner (`kind:id`): upgraded sockets that have not closed yet. */
@@ -135,7 +151,7 @@ export class SocketHub implements SocketAdmission {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.sweep(), 250);
+    this.timer = setInterval(() => this.sweep(Math.ceil(this.sockets.size / SWEEP_TICKS)), SWEEP_PASS_MS / SWEEP_TICKS);
     this.timer.unref();
   }
 
@@ -144,19 +160,23 @@ export class SocketHub implements SocketAdmission {
   }
 
   /** Open sockets per hotel: staff (and per department) and guests, for the operator console. */
-  census(): Array<{ hotel_id: string; staff: number; guests: number; departments: Record<string, number> }> {
-    const out = new Map<string, { hotel_id: string; staff: number; guests: number; departments: Record<string, number> }>();
-    for (const ws of this.sockets) {
-      const s = ws.getUserData() as SocketState & { departments?: readonly string[] };
-      let h = out.get(s.hotelId);
-      if (!h) out.set(s.hotelId, (h = { hotel_id: s.hotelId, staff: 0, guests: 0, departments: {} }));
-      if (s.kind === 'guest') h.guests++;
-      else {
-        h.staff++;
-        for (const d of s.departments ?? []) h.departments[d] = (h.departments[d] ?? 0) + 1;
+  census(): HotelCensus[] {
+    return [...this.perHotel.values()].map((h) => ({ ...h, departments: { ...h.departments } }));
+  }
+
+  private count(s: SocketState & { departments?: readonly string[] }, by: 1 | -1): void {
+    let h = this.perHotel.get(s.hotelId);
+    if (!h) this.perHotel.set(s.hotelId, (h = { hotel_id: s.hotelId, staff: 0, guests: 0, departments: {} }));
+    if (s.kind === 'guest') h.guests += by;
+    else {
+      h.staff += by;
+      for (const d of s.departments ?? []) {
+        const n = (h.departments[d] ?? 0) + by;
+        if (n > 0) h.departments[d] = n;
+        else delete h.departments[d];
       }
     }
-    return [...out.values()];
+    if (h.staff === 0 && h.guests === 0) this.perHotel.delete(s.hotelId);
   }
 
   /**
@@ -176,13 +196,18 @@ export class SocketHub implements SocketAdmission {
   }
 
   add(ws: WebSocket<SocketState>): void {
-    this.opening.delete(ws.getUserData().id);
+    const s = ws.getUserData();
+    this.opening.delete(s.id);
+    if (this.sockets.has(ws)) return;
     this.sockets.add(ws);
+    this.count(s, 1);
   }
 
   /** False when the socket was never added (closed before its open() ran). */
   remove(ws: WebSocket<SocketState>): boolean {
-    return this.sockets.delete(ws);
+    if (!this.sockets.delete(ws)) return false;
+    this.count(ws.getUserData(), -1);
+    return true;
   }
 
   /** Local fanout: every socket subscribed to `topic` on this node gets the same bytes. */
@@ -220,19 +245,30 @@ export class SocketHub implements SocketAdmission {
     }
   }
 
-  private sweep(): void {
-    for (const ws of this.sockets) {
-      const s = ws.getUserData();
-      if (s.closed) continue;
-      const buffered = ws.getBufferedAmount();
-      if (buffered > this.limits.maxBackpressureBytes) {
-        this.end(ws, CloseCodes.SLOW_CONSUMER);
-      } else if (buffered > this.limits.lowPriorityLimitBytes && !s.lowPaused) {
-        s.lowPaused = true;
-        for (const t of s.lowTopics) ws.unsubscribe(t);
-      } else if (s.lowPaused) {
-        this.drained(ws);
+  /** Looks at the next `n` sockets' buffers (see SWEEP_TICKS). */
+  private sweep(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const next = (this.cursor ??= this.sockets.values()).next();
+      if (next.done) {
+        // A pass ended: the next tick starts the next pass.
+        this.cursor = null;
+        return;
       }
+      this.look(next.value);
+    }
+  }
+
+  private look(ws: WebSocket<SocketState>): void {
+    const s = ws.getUserData();
+    if (s.closed) return;
+    const buffered = ws.getBufferedAmount();
+    if (buffered > this.limits.maxBackpressureBytes) {
+      this.end(ws, CloseCodes.SLOW_CONSUMER);
+    } else if (buffered > this.limits.lowPriorityLimitBytes && !s.lowPaused) {
+      s.lowPaused = true;
+      for (const t of s.lowTopics) ws.unsubscribe(t);
+    } else if (s.lowPaused) {
+      this.drained(ws);
     }
   }
 
