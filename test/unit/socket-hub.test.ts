@@ -173,3 +173,22 @@ t.test('over the hard limit every socket is closed as a slow consumer within a p
   t.equal(fine.ended, null, 'the socket under the limit stays');
   t.ok(fine.looked >= 1, 'and was looked at');
 });
+
+t.test("a user's close reaches all of that user's open sockets and no one else's", async (t) => {
+  const h = hub(t);
+  const mine = [fakeSocket(state(700)), fakeSocket(state(700)), fakeSocket(state(700))];
+  const guestSameId = fakeSocket(state(700, 'h1', 'guest'));
+  const other = fakeSocket(state(701));
+  for (const ws of [...mine, guestSameId, other]) h.add(ws as unknown as HubSocket);
+  h.remove(mine[1] as unknown as HubSocket);
+  t.equal(h.closeUser(700, CloseCodes.SESSION_REVOKED), 2, 'the two still open');
+  t.same(mine.map((w) => w.ended), [CloseCodes.SESSION_REVOKED.code, null, CloseCodes.SESSION_REVOKED.code]);
+  t.equal(guestSameId.ended, null, 'a guest with the same id is another owner');
+  t.equal(other.ended, null);
+  for (const ws of mine) h.remove(ws as unknown as HubSocket);
+  const again = fakeSocket(state(700));
+  h.add(again as unknown as HubSocket);
+  t.equal(h.closeUser(700, CloseCodes.RIGHTS_CHANGED), 1, 'a socket opened later is found alone');
+  t.equal(again.ended, CloseCodes.RIGHTS_CHANGED.code);
+  t.equal(h.closeUser(702, CloseCodes.RIGHTS_CHANGED), 0, 'a user without sockets: nothing');
+});

@@ -3,8 +3,8 @@
 // a look every 250 ms at each socket's outbound buffer — above the low-priority limit a socket
 // stops receiving typing/presence topics until it drains, above the hard limit it is closed as a
 // slow consumer (it can reconnect and resume by seq). That look is spread over ten ticks, so the
-// event loop never stops for all sockets at once; the per-hotel census is kept as sockets come
-// and go, not counted from them.
+// event loop never stops for all sockets at once; the per-hotel census and each user's sockets
+// are kept as sockets come and go, not searched for among all of them.
 // The hub also admits sockets: upgrades per client IP are rate limited, and each user (or guest)
 // holds at most MAX_SOCKETS_PER_USER slots, taken at upgrade (before the socket exists, so
 // concurrent upgrades of one user count) and given back when the socket closes.
@@ -68,6 +68,8 @@ export class SocketHub implements SocketAdmission {
   /** Where the sweep goes on at its next tick (a Set iterator survives adds and deletes). */
   private cursor: Iterator<WebSocket<SocketState>> | null = null;
   private perHotel = new Map<string, HotelCensus>();
+  /** Open staff sockets by user (one socket as it is, several in an array): a user's close finds them at once. */
+  private byUser = new Map<number, WebSocket<SocketState> | WebSocket<SocketState>[]>();
   private timer: NodeJS.Timeout | null = null;
   private nextId = 1;
   /** Slots held per owner (`kind:id`): upgraded sockets that have not closed yet. */
@@ -201,12 +203,27 @@ export class SocketHub implements SocketAdmission {
     if (this.sockets.has(ws)) return;
     this.sockets.add(ws);
     this.count(s, 1);
+    if (s.kind === 'staff') {
+      const held = this.byUser.get(s.userId);
+      if (!held) this.byUser.set(s.userId, ws);
+      else if (Array.isArray(held)) held.push(ws);
+      else this.byUser.set(s.userId, [held, ws]);
+    }
   }
 
   /** False when the socket was never added (closed before its open() ran). */
   remove(ws: WebSocket<SocketState>): boolean {
     if (!this.sockets.delete(ws)) return false;
-    this.count(ws.getUserData(), -1);
+    const s = ws.getUserData();
+    this.count(s, -1);
+    if (s.kind === 'staff') {
+      const held = this.byUser.get(s.userId);
+      if (held === ws) this.byUser.delete(s.userId);
+      else if (Array.isArray(held)) {
+        const rest = held.filter((w) => w !== ws);
+        this.byUser.set(s.userId, rest.length === 1 ? rest[0]! : rest);
+      }
+    }
     return true;
   }
 
@@ -275,10 +292,10 @@ export class SocketHub implements SocketAdmission {
   closeUser(userId: number, code: CloseCode): number {
     this.changed(`staff:${userId}`, code);
     for (const s of this.opening.values()) if (s.kind === 'staff' && s.userId === userId) s.refusal ??= code;
+    const held = this.byUser.get(userId);
     let n = 0;
-    for (const ws of this.sockets) {
-      const s = ws.getUserData();
-      if (s.kind === 'staff' && s.userId === userId && !s.closed) {
+    for (const ws of held === undefined ? [] : Array.isArray(held) ? [...held] : [held]) {
+      if (!ws.getUserData().closed) {
         this.end(ws, code);
         n++;
       }
