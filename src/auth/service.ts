@@ -5,7 +5,8 @@
 // refresh-token family of its login) has not been ended by a logout. REST requests trust a
 // node-local copy of that state for USER_CACHE_TTL_MS; every change to a user is broadcast so all
 // nodes forget their copy at once (src/app/revocation.ts), and the TTL only bounds a lost
-// broadcast; a copy older than that is dropped. Socket upgrades always read the state fresh.
+// broadcast; a copy older than that is dropped. Socket upgrades always read the state fresh, and
+// keep no copy here (the socket holds what chat needs of its user).
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { User } from '../core/directory.js';
@@ -178,7 +179,9 @@ export class AuthService {
     if (identity.kind === 'sso') {
       user = await users.findUserBy(this.deps.sql, identity.field, identity.login);
     } else {
-      let known = fresh ? await this.load(identity.userId) : await this.cached(identity.userId);
+      // A socket's fresh read is not kept: the socket holds what it needs of the user, and the
+      // row would stay cached beside it (REST calls load their own copy when they come).
+      let known = fresh ? await this.read(identity.userId) : await this.cached(identity.userId);
       // A token newer than this node's copy (issued after a change elsewhere): read again, once.
       if (known && !fresh && identity.version > known.version) known = await this.load(identity.userId);
       if (!known || !AuthService.current(known, identity)) throw new AuthError(BAD_TOKEN);
@@ -198,15 +201,22 @@ export class AuthService {
     return this.load(id);
   }
 
-  private async load(id: number): Promise<Known | undefined> {
+  /** The user as stored now, without keeping a copy. */
+  private async read(id: number): Promise<Known | undefined> {
     const found = await this.users.load(id);
-    if (!found) {
+    if (!found) return undefined;
+    const { token_version: version, ended_sessions: ended, ...user } = found;
+    // Most users have no ended session: they share one empty set (one per cached user adds up).
+    return { user, version, ended: ended.length ? new Set(ended) : NO_ENDED, at: Date.now() };
+  }
+
+  /** Reads the user and keeps the copy for REST calls (or forgets a user that is gone). */
+  private async load(id: number): Promise<Known | undefined> {
+    const known = await this.read(id);
+    if (!known) {
       this.cache.delete(id);
       return undefined;
     }
-    const { token_version: version, ended_sessions: ended, ...user } = found;
-    // Most users have no ended session: they share one empty set (one per cached user adds up).
-    const known = { user, version, ended: ended.length ? new Set(ended) : NO_ENDED, at: Date.now() };
     if (this.cache.size >= CACHE_MAX) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

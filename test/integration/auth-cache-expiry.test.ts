@@ -1,6 +1,6 @@
 // The node-local copies of users (REST trusts them for USER_CACHE_TTL_MS) are dropped once
-// expired: every socket upgrade loads its user, and an idle socket's user used to stay cached
-// until the cache was full (20,000 users), with the whole row, for nothing.
+// expired, and socket upgrades (which read fresh) leave none: an idle socket's user used to stay
+// cached until the cache was full (20,000 users), with the whole row, for nothing.
 import t from 'tap';
 import { AuthService } from '../../src/auth/service.js';
 import { TokenService } from '../../src/auth/tokens.js';
@@ -24,10 +24,12 @@ t.test('copies of users are dropped after the TTL, and a lookup still finds the 
   });
   const tokenOf = (u: string) => tokens.signAccess(hotel.staff[u]!.id);
 
-  // Sockets read fresh; REST reads through the cache. Both leave a copy.
+  // Sockets read fresh and keep no copy here (the socket holds its own); REST reads through the cache.
   t.equal((await auth.authenticateFresh(await tokenOf('ana'))).username, 'ana');
+  t.equal(auth.cachedUsers, 0, "a socket's fresh read leaves no copy");
   t.equal((await auth.authenticate(`Bearer ${await tokenOf('ben')}`)).username, 'ben');
-  t.equal(auth.cachedUsers, 2, 'two users loaded, two copies');
+  t.equal((await auth.authenticate(`Bearer ${await tokenOf('cy')}`)).username, 'cy');
+  t.equal(auth.cachedUsers, 2, 'two users loaded for REST, two copies');
 
   // Past the TTL (300 ms) plus the expiry's slack (1 s), nothing is left without any lookup.
   const deadline = Date.now() + 5000;
@@ -35,9 +37,9 @@ t.test('copies of users are dropped after the TTL, and a lookup still finds the 
   t.equal(auth.cachedUsers, 0, 'expired copies were dropped by themselves');
 
   // A copy loaded later is kept while fresh and goes in its turn; lookups are unaffected.
-  t.equal((await auth.authenticate(`Bearer ${await tokenOf('cy')}`)).username, 'cy');
+  t.equal((await auth.authenticate(`Bearer ${await tokenOf('ben')}`)).username, 'ben', 'a dropped user is read again');
   t.equal(auth.cachedUsers, 1);
-  t.equal((await auth.authenticate(`Bearer ${await tokenOf('ana')}`)).username, 'ana', 'a dropped user is read again');
+  t.equal((await auth.authenticate(`Bearer ${await tokenOf('ana')}`)).username, 'ana');
   t.equal(auth.cachedUsers, 2);
   while (auth.cachedUsers > 0 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 100));
   t.equal(auth.cachedUsers, 0);
