@@ -48,6 +48,7 @@ const NO_CREDENTIALS = 'Authentication credentials were not provided.';
 const BAD_TOKEN = 'Invalid authentication credentials.';
 const CACHE_MAX = 20_000;
 const EXPIRY_SLACK_MS = 1000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const NO_ENDED: ReadonlySet<string> = new Set();
 
 export class AuthService {
@@ -234,7 +235,7 @@ export class AuthService {
 
   /**
    * Drops copies older than the TTL: a lookup would read the user again anyway, and every user
-   * whose socket opened (each upgrade loads its user) would otherwise stay until the cache is full.
+   * who made a REST call would otherwise stay until the cache is full.
    */
   private expire(): void {
     const now = Date.now();
@@ -249,7 +250,8 @@ export class AuthService {
   private scheduleExpiry(): void {
     if (this.expiry || this.cache.size === 0) return;
     const oldest = this.cache.values().next().value!;
-    const wait = Math.max(0, oldest.at + this.deps.cfg.userCacheTtlMs - Date.now()) + EXPIRY_SLACK_MS;
+    // setTimeout fires at once past 2^31 - 1 ms: a TTL of weeks is checked again then.
+    const wait = Math.min(Math.max(0, oldest.at + this.deps.cfg.userCacheTtlMs - Date.now()) + EXPIRY_SLACK_MS, MAX_TIMER_MS);
     this.expiry = setTimeout(() => {
       this.expiry = null;
       this.expire();

@@ -69,9 +69,10 @@ function socketUser(user: User): ChatUser {
 }
 
 function sharedDepartments(list: Department[]): Department[] {
-  // Canonical names are the module's constants; the list itself is shared by its spelling.
+  // Canonical names are the module's constants; the list itself is shared by its spelling, and
+  // frozen: a change made through one socket's state must fail, not reach the other sockets.
   const canonical = list.map((d) => canonicalDepartment(d) ?? d);
-  return departmentLists.of(canonical.join('\n'), canonical);
+  return departmentLists.of(canonical.join('\n'), Object.freeze(canonical) as Department[]);
 }
 
 async function authorize(deps: StaffSocketDeps, url: string, token: string | null): Promise<Omit<StaffSocketState, keyof ReturnType<typeof freshSocketState> | 'conversations'>> {
