@@ -46,6 +46,8 @@ export type AppendOutcome = { status: 'ok'; message: MessageView; conversation: 
 
 export type ConversationCmd =
   | { t: 'append'; input: AppendInput; reply: ReplyTo<AppendOutcome> }
+  /** Appends stored together: one write, all or none (a queued guest's backlog). */
+  | { t: 'appendMany'; inputs: AppendInput[]; reply: ReplyTo<AppendOutcome[]> }
   | { t: 'read'; staff: ChatUser; messageIds: number[] | null; reply: ReplyTo<ReadOutcome> }
   | { t: 'typing'; who: { kind: 'staff'; user: ChatUser } | { kind: 'guest'; guestId: number }; isTyping: boolean; reply: ReplyTo<void> }
   | { t: 'close'; by: ChatUser | null; reply: ReplyTo<boolean> }
@@ -83,7 +85,8 @@ export class ConversationActor extends Actor<ConversationCmd> {
     super('conversation', String(conversationId), capacity, stats);
   }
 
-  protected async receive(batch: ConversationCmd[]): Promise<void> {
+  protected async receive(cmds: ConversationCmd[]): Promise<void> {
+    const batch = expandMany(cmds);
     if (!this.state) {
       try {
         this.state = (await this.deps.store.load(this.conversationId)) ?? null;
@@ -108,7 +111,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
         continue;
       }
       try {
-        await this.handle(cmd, this.state);
+        await this.handle(cmd as Exclude<ConversationCmd, { t: 'append' | 'appendMany' }>, this.state);
       } catch (err) {
         cmd.reply.reject(err);
       }
@@ -123,7 +126,7 @@ export class ConversationActor extends Actor<ConversationCmd> {
     if (access === 'forbidden') throw new ForbiddenError('Access denied to this conversation');
   }
 
-  private async handle(cmd: Exclude<ConversationCmd, { t: 'append' }>, s: ConversationState): Promise<void> {
+  private async handle(cmd: Exclude<ConversationCmd, { t: 'append' | 'appendMany' }>, s: ConversationState): Promise<void> {
     switch (cmd.t) {
       case 'view':
         if (cmd.user) this.check(cmd.user, s);
@@ -240,6 +243,15 @@ export class ConversationActor extends Actor<ConversationCmd> {
     };
   }
 
+  /** Reads the conversation again; true (and the new state kept) when it is no longer active. */
+  private async closedElsewhere(s: ConversationState): Promise<boolean> {
+    const fresh = await this.deps.store.load(s.id).catch(() => undefined);
+    if (!fresh || fresh.status === 'active') return false;
+    this.state = fresh;
+    this.deps.moved?.(fresh);
+    return true;
+  }
+
   private senderName(input: AppendInput, s: ConversationState): string {
     if (input.sender.kind === 'staff') return staffName(input.sender.user);
     if (input.sender.kind === 'guest') return firstName(s.guest.full_name);
@@ -276,13 +288,16 @@ export class ConversationActor extends Actor<ConversationCmd> {
       for (const c of accepted) c.reply.reject(err);
       return;
     }
+    // A row comes back empty when its provider id was claimed before (a duplicate) or when the
+    // conversation is no longer active (closed on another node): only a fresh read tells which.
+    const closed = results.some((r, i) => !r && rows[i]!.provider_message_id) && (await this.closedElsewhere(s));
     let outbox = false;
     for (let i = 0; i < accepted.length; i++) {
       const c = accepted[i]!;
       const inserted = results[i];
       const row = rows[i]!;
       if (!inserted) {
-        if (row.provider_message_id) {
+        if (row.provider_message_id && !closed) {
           c.reply.resolve({ status: 'duplicate' });
         } else {
           // Not active any more (closed on another node): refresh our copy.
@@ -319,4 +334,45 @@ export class ConversationActor extends Actor<ConversationCmd> {
     }
     if (outbox) this.deps.kickOutbox();
   }
+}
+
+/**
+ * An appendMany becomes its appends, one right after the other, so they land in one run of
+ * appends: one call to the writer, stored all or none. Its reply gets every outcome, or the
+ * first failure.
+ */
+function expandMany(batch: ConversationCmd[]): ConversationCmd[] {
+  if (!batch.some((c) => c.t === 'appendMany')) return batch;
+  const out: ConversationCmd[] = [];
+  for (const c of batch) {
+    if (c.t !== 'appendMany') {
+      out.push(c);
+      continue;
+    }
+    if (c.inputs.length === 0) {
+      c.reply.resolve([]);
+      continue;
+    }
+    const outcomes: AppendOutcome[] = new Array<AppendOutcome>(c.inputs.length);
+    let left = c.inputs.length;
+    let failed = false;
+    c.inputs.forEach((input, i) =>
+      out.push({
+        t: 'append',
+        input,
+        reply: {
+          resolve: (o) => {
+            outcomes[i] = o;
+            if (--left === 0 && !failed) c.reply.resolve(outcomes);
+          },
+          reject: (err) => {
+            if (failed) return;
+            failed = true;
+            c.reply.reject(err);
+          },
+        },
+      }),
+    );
+  }
+  return out;
 }

@@ -166,13 +166,53 @@ export class Dispatcher<P> {
   }
 
   private async runKey(key: string, first: Delivery<P>): Promise<void> {
+    const waiting = this.keys.get(key)!;
     let d: Delivery<P> | undefined = first;
     while (d) {
-      await this.handle(d);
-      d = this.keys.get(key)!.shift();
+      const many = this.handler.many;
+      const batch = many && waiting.length > 0 && this.batchable(d) ? this.takeBatch(d, waiting, many.max) : null;
+      if (batch) await this.handleMany(batch, waiting);
+      else await this.handle(d);
+      d = waiting.shift();
     }
     this.keys.delete(key);
     this.release();
+  }
+
+  /** A delivery the single path would run at once: its own, and not out of deliveries. */
+  private batchable(d: Delivery<P>): boolean {
+    return !d.stale?.() && d.job.deliveries <= this.opts.maxDeliveries;
+  }
+
+  /** `first` and the deliveries right behind it that can go with it (taken off `waiting`). */
+  private takeBatch(first: Delivery<P>, waiting: Delivery<P>[], max: number): Delivery<P>[] | null {
+    let n = 0;
+    while (n < waiting.length && n + 1 < max && this.batchable(waiting[n]!)) n++;
+    return n === 0 ? null : [first, ...waiting.splice(0, n)];
+  }
+
+  /**
+   * Runs several deliveries of one key through handler.many: the done prefix is acknowledged;
+   * the first one not done goes through the single path (retries, dead letter) and the rest wait
+   * behind it again, in order.
+   */
+  private async handleMany(batch: Delivery<P>[], waiting: Delivery<P>[]): Promise<void> {
+    let done = 0;
+    try {
+      const n = await this.handler.many!.run(batch.map((d) => d.job));
+      done = Number.isInteger(n) ? Math.min(Math.max(n, 0), batch.length) : 0;
+    } catch (err) {
+      this.deps.log.warn({ kind: this.kind, jobs: batch.length, err: err instanceof Error ? err.message : String(err) }, 'job batch failed; running its jobs one at a time');
+    }
+    for (const d of batch.slice(0, done)) {
+      if (d.job.deliveries > 1) this.deps.redelivered?.inc({ kind: this.kind });
+      d.ack();
+      this.held.delete(d);
+    }
+    if (done > 0) this.deps.outcomes.inc({ kind: this.kind, outcome: 'done' }, done);
+    if (done === batch.length) return;
+    waiting.unshift(...batch.slice(done + 1));
+    await this.handle(batch[done]!);
   }
 
   /**

@@ -6,8 +6,9 @@
 // handler resolves; a throw retries it later with a delay that doubles per delivery; a
 // PermanentJobError, or running out of deliveries, moves it to the dead-letter record with the
 // reason. Jobs enqueued with the same key run one at a time, in enqueue order, across the whole
-// cluster (kinds that use keys are partitioned: see queue-jetstream.ts). Delivery is at least
-// once: handlers must be idempotent.
+// cluster (kinds that use keys are partitioned: see queue-jetstream.ts); a handler may take the
+// jobs waiting behind a key several at a time (JobHandler.many). Delivery is at least once:
+// handlers must be idempotent.
 
 export interface Job<P = unknown> {
   id: string;
@@ -19,7 +20,26 @@ export interface Job<P = unknown> {
   deliveries: number;
 }
 
-export type JobHandler<P = unknown> = (job: Job<P>) => Promise<void>;
+export interface JobHandler<P = unknown> {
+  (job: Job<P>): Promise<void>;
+  /** Optional: several jobs of one ordering key at once (see ManyJobsHandler). */
+  many?: ManyJobsHandler<P>;
+}
+
+/**
+ * Handles consecutive jobs of one ordering key together, in their order (one group commit where
+ * the single form would make one per job), and resolves with how many of them, from the first,
+ * are done; those are acknowledged. The others then run again through the single form, one at a
+ * time and in order, with its retries and dead letters. So the handler must leave nothing out of
+ * order: a job after the first one not done may have taken effect only where running it again is
+ * harmless (found already stored), never ahead of an earlier job that it must follow.
+ * A job out of deliveries, or no longer this node's to run, is left to the single form.
+ */
+export interface ManyJobsHandler<P> {
+  /** Most jobs per call. */
+  max: number;
+  run(jobs: Job<P>[]): Promise<number>;
+}
 
 export interface WorkerOptions {
   concurrency: number;

@@ -73,7 +73,60 @@ export class GuestMessages {
     return p;
   }
 
-  private async store(input: GuestMessageInput): Promise<GuestMessageResult> {
+  /**
+   * Several queued messages of one guest, in order (the inbound.webhook job's backlog): each
+   * conversation's messages are appended together, in one write, stored all or none. Resolves
+   * with how many, from the first, are stored (or were already); it stops before the first one
+   * that cannot be placed or stored here, so that one and those after it go through receive()
+   * again. A message after that point may already be stored only in another conversation, where
+   * receive() finds it a duplicate; in its own conversation nothing after it is stored.
+   */
+  async receiveMany(inputs: GuestMessageInput[]): Promise<number> {
+    const placed: { target: number; input: AppendInput }[] = [];
+    const ids = new Set<string>();
+    for (const input of inputs) {
+      // The same message twice in one write would fail the whole write: the copy waits.
+      const pid = input.provider_message_id;
+      if (pid !== undefined && ids.has(pid)) break;
+      if (pid !== undefined) ids.add(pid);
+      try {
+        placed.push(await this.place(input));
+      } catch {
+        break;
+      }
+    }
+    const byTarget = new Map<number, number[]>();
+    placed.forEach((p, i) => {
+      const list = byTarget.get(p.target);
+      if (list) list.push(i);
+      else byTarget.set(p.target, [i]);
+    });
+    const stored: boolean[] = new Array<boolean>(placed.length).fill(false);
+    await Promise.all(
+      [...byTarget].map(async ([target, idx]) => {
+        try {
+          const outcomes = await askConversation<AppendOutcome[]>(this.deps, target, (reply) => ({ t: 'appendMany', inputs: idx.map((i) => placed[i]!.input), reply }));
+          outcomes.forEach((o, k) => (stored[idx[k]!] = o.status === 'ok' || o.status === 'duplicate'));
+        } catch {
+          // not stored: receive() tries these again
+        }
+      }),
+    );
+    const done = stored.indexOf(false);
+    return done === -1 ? placed.length : done;
+  }
+
+  /** Where a message goes (the conversation, created when missing) and what is appended there. */
+  private async place(input: GuestMessageInput): Promise<{ target: number; input: AppendInput }> {
+    const { guest, department, appendInput } = await this.prepare(input);
+    const target = input.conversation_id !== undefined
+      ? await this.explicitConversation(input.conversation_id, guest)
+      : await this.resolveConversation(guest, department!);
+    return { target, input: appendInput };
+  }
+
+  /** Validates a message and finds its guest. */
+  private async prepare(input: GuestMessageInput): Promise<{ guest: GuestContext; department: Department | null; appendInput: AppendInput }> {
     const number = normalizePhone(input.whatsapp_number, this.deps.phoneRegion);
     if (!number) throw ValidationError.of({ whatsapp_number: 'is not a valid phone number' });
     const messageType: MessageType = input.message_type ?? 'text';
@@ -90,8 +143,11 @@ export class GuestMessages {
     }
     const guest = await this.deps.guests.get(input.hotel_id, number);
     if (!guest) throw new NotFoundError('Guest not found');
-    const appendInput = this.appendInput(input, messageType);
+    return { guest, department, appendInput: this.appendInput(input, messageType) };
+  }
 
+  private async store(input: GuestMessageInput): Promise<GuestMessageResult> {
+    const { guest, department, appendInput } = await this.prepare(input);
     for (let attempt = 0; attempt < 3; attempt++) {
       const target = input.conversation_id !== undefined
         ? await this.explicitConversation(input.conversation_id, guest)
