@@ -39,6 +39,7 @@ import { UnavailableError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
 import { StallWatch } from './stall-watch.js';
 import { BatchPublisher } from './publish-batch.js';
+import { INGRESS_DEFAULTS, IngressPriority } from './ingress-priority.js';
 import { Kvm } from '@nats-io/kv';
 import { leaseOwner, PartitionLeases } from './partition-leases.js';
 import { Halt, HALTED, sleep, settledWithin } from '../util/wait.js';
@@ -74,6 +75,8 @@ export interface JetStreamQueueDeps {
   nodeId?: string;
   /** Jobs of one partition its owner holds at once (default 128). */
   orderedInFlight?: number;
+  /** When partition drains give way to accepting (default: ingress-priority.ts INGRESS_DEFAULTS). */
+  ingress?: IngressPriority;
 }
 
 interface Consumer {
@@ -101,6 +104,17 @@ interface Consumer {
 }
 
 const FETCH_EXPIRES_MS = 1000;
+/** Longest a partition drain holds its next fetch back while the node accepts a burst. */
+const YIELD_MAX_MS = 1000;
+/**
+ * Smallest fetch of a partition drain: what an idle drain asks for, and what it takes while the
+ * node accepts a burst (each partition still makes progress). A fetch that comes back full asks
+ * for twice as many next time, up to orderedInFlight: the pull requests left open by idle drains
+ * then take little of a burst's start away from accepting it.
+ */
+const MIN_FETCH = 16;
+/** How long after the last sign of a burst the drains keep to MIN_FETCH. */
+const CALM_MS = 500;
 type PullConsumer = Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
 
 interface Worker {
@@ -132,6 +146,7 @@ export class JetStreamQueue implements JobQueue {
   private fetchAfter = 0;
   private closing = false;
   private stopping: Promise<void> | null = null;
+  private readonly ingress: IngressPriority;
 
   constructor(private readonly deps: JetStreamQueueDeps) {
     this.publisher = new BatchPublisher(() => deps.link.connection, {
@@ -139,6 +154,7 @@ export class JetStreamQueue implements JobQueue {
       maxQueued: deps.publishQueued ?? 16_384,
       timeoutMs: 5000,
     });
+    this.ingress = deps.ingress ?? new IngressPriority();
     this.dispatchDeps = { ...deps, heartbeatMs: this.ackWaitMs / 3 };
     this.owner = leaseOwner(deps.nodeId ?? 'node');
     const stallMs = deps.stallMs ?? 30_000;
@@ -249,6 +265,7 @@ export class JetStreamQueue implements JobQueue {
     const n = this.partitions(kind);
     const partition = n === undefined ? undefined : partitionOf(opts.key ?? id, n);
     // Batched with every other enqueue of this event-loop turn; resolves on this job's own ack.
+    this.ingress.published();
     const ack = await this.publisher.publish(this.subject(kind, partition), data, id);
     return { id, duplicate: ack.duplicate };
   }
@@ -425,6 +442,7 @@ export class JetStreamQueue implements JobQueue {
     };
     const drop = () => (c.lastDrop = Date.now());
     let consumer: PullConsumer | null = null;
+    let size = MIN_FETCH;
     const previous = c.done;
     c.done = (async () => {
       c.phase = 'previous loop';
@@ -435,6 +453,17 @@ export class JetStreamQueue implements JobQueue {
           if ((await halt.race(sleep(100))) === HALTED) return;
           continue;
         }
+        if (this.ingress.pressed()) {
+          c.phase = 'giving way to accepting';
+          const until = Date.now() + YIELD_MAX_MS;
+          while (this.ingress.pressed() && Date.now() < until) {
+            if ((await halt.race(sleep(INGRESS_DEFAULTS.windowMs))) === HALTED) return;
+          }
+          if (!running()) break;
+        }
+        // Small fetches until the burst has been over for a while: one quiet window is not its end.
+        if (this.ingress.pressedWithin(CALM_MS)) size = MIN_FETCH;
+        const fetchMax = size;
         let batch;
         try {
           c.phase = 'consumer lookup';
@@ -443,7 +472,7 @@ export class JetStreamQueue implements JobQueue {
           consumer = found;
           c.phase = 'fetch request';
           // nats.js sends the pull only once the batch is iterated: one left unread asks for nothing.
-          const pending = consumer.fetch({ max_messages: this.orderedInFlight, expires: FETCH_EXPIRES_MS });
+          const pending = consumer.fetch({ max_messages: fetchMax, expires: FETCH_EXPIRES_MS });
           const fetched = await halt.race(pending);
           if (fetched === HALTED) {
             void pending.then((b) => b.stop(), () => undefined);
@@ -457,9 +486,11 @@ export class JetStreamQueue implements JobQueue {
           continue;
         }
         current = batch;
+        let taken = 0;
         try {
           c.phase = 'fetching';
           for await (const m of batch) {
+            taken++;
             if (aborted || !leaseOk()) {
               // Not ours to run: left unacknowledged, redelivered after the ack wait (a NAK would
               // requeue it behind jobs that come due earlier).
@@ -484,6 +515,7 @@ export class JetStreamQueue implements JobQueue {
         } finally {
           current = null;
         }
+        size = taken >= fetchMax ? Math.min(fetchMax * 2, this.orderedInFlight) : MIN_FETCH;
       }
       c.phase = 'ended';
     })();
