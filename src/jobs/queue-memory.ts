@@ -66,7 +66,9 @@ export class MemoryQueue implements JobQueue {
     const lane = this.lane(kind);
     if (lane.dispatcher) throw new Error(`a worker for ${kind} is already registered`);
     const options = { ...this.deps.defaults, ...opts } as WorkerOptions;
-    lane.dispatcher = new Dispatcher(kind, handler as JobHandler<unknown>, options, this.deps);
+    // A failing keyed job waits for its retry holding its key, as on JetStream: sent back to the
+    // lane, the key's later jobs would run before it.
+    lane.dispatcher = new Dispatcher(kind, handler as JobHandler<unknown>, options, this.deps, { retryInPlace: true });
     void this.pump(kind);
   }
 
@@ -123,9 +125,11 @@ export class MemoryQueue implements JobQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const lane of this.lanes.values()) {
+      // Retries waiting in place end at once (and are dropped below, as every delayed retry is).
+      lane.dispatcher?.abort();
+      await lane.dispatcher?.drained();
       for (const t of lane.delayed) clearTimeout(t);
       lane.delayed.clear();
-      await lane.dispatcher?.drained();
     }
   }
 }

@@ -29,10 +29,11 @@ export interface JobHandler<P = unknown> {
 /**
  * Handles consecutive jobs of one ordering key together, in their order (one group commit where
  * the single form would make one per job), and resolves with how many of them, from the first,
- * are done; those are acknowledged. The others then run again through the single form, one at a
- * time and in order, with its retries and dead letters. So the handler must leave nothing out of
- * order: a job after the first one not done may have taken effect only where running it again is
- * harmless (found already stored), never ahead of an earlier job that it must follow.
+ * are done; those are acknowledged (a throw counts as none). The first job not done then runs
+ * through the single form, with its retries and dead letters, and the others wait behind it again,
+ * in order (they may be batched again). So the handler must leave nothing out of order: a job
+ * after the first one not done may have taken effect only where running it again is harmless
+ * (found already stored), never ahead of an earlier job that it must follow.
  * A job out of deliveries, or no longer this node's to run, is left to the single form.
  */
 export interface ManyJobsHandler<P> {

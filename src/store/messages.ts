@@ -185,6 +185,13 @@ export async function findByProviderId(db: Db, providerMessageId: string): Promi
   return m;
 }
 
+/** Which of these provider ids some stored message carries. */
+export async function storedProviderIds(db: Db, ids: string[]): Promise<Set<string>> {
+  const rows = await db<{ provider_message_id: string }[]>`
+    select provider_message_id from messages where provider_message_id = any(${ids}::text[])`;
+  return new Set(rows.map((r) => r.provider_message_id));
+}
+
 /** Messages of a conversation in seq order: the latest `limit`, or a page before/after a seq. */
 export async function listMessages(
   db: Db,

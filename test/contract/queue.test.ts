@@ -5,7 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import t, { type Test } from 'tap';
 import { MemoryQueue } from '../../src/jobs/queue-memory.js';
 import { JetStreamQueue } from '../../src/jobs/queue-jetstream.js';
-import { PermanentJobError, type DeadLetter, type Job, type JobQueue, type WorkerOptions } from '../../src/jobs/queue.js';
+import { PermanentJobError, partitionOf, type DeadLetter, type Job, type JobHandler, type JobQueue, type WorkerOptions } from '../../src/jobs/queue.js';
 import { NatsLink } from '../../src/nats/link.js';
 import type { Sql } from '../../src/store/db.js';
 import { insertDeadLetter } from '../../src/store/jobs.js';
@@ -80,7 +80,7 @@ async function jetstreamFixture(t: Test, persist?: Sql): Promise<Fixture> {
   link.start();
   t.ok(await link.ready(WAIT_MS), 'connected to NATS');
   // Keyed kinds are partitioned on JetStream; 'a' and 'b' must land in different partitions.
-  const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: { ordered: 8, backlog: 8 } });
+  const queue = new JetStreamQueue({ ...common, link, prefix: natsPrefix(), replicas: 1, depthGauge, partitions: { ordered: 8, backlog: 8, many: MANY_PARTITIONS } });
   removeOnTeardown(t, queue, link);
   await queue.ready();
   return { queue, dead };
@@ -105,6 +105,86 @@ function alwaysFailing(queue: JobQueue, kind: string, error: () => Error): { cal
     throw error();
   });
   return handler;
+}
+
+/** Partitions of the kind 'many' in the JetStream fixture (GATE_KEY is picked with it). */
+const MANY_PARTITIONS = 8;
+/** A key other than 'a' in the same partition as 'a', so its jobs are fetched in line with a's. */
+const GATE_KEY = (() => {
+  for (let i = 0; ; i++) if (partitionOf(`g${i}`, MANY_PARTITIONS) === partitionOf('a', MANY_PARTITIONS)) return `g${i}`;
+})();
+
+type Item = { key: string; i: number };
+const tag = (job: Job<Item>) => `${job.payload.key}${job.payload.i}`;
+const tagsOf = (n: number) => Array.from({ length: n }, (_, i) => `a${i}`);
+
+/**
+ * A worker of kind 'many' whose handler has a `many` form, for jobs a0..a(n-1) of key 'a'
+ * enqueued by enqueueBacklog. a0 holds its key until the gate job has started: enqueued after
+ * every a-job, into the same partition, it reaches the dispatcher after them, so by then a1..
+ * wait behind a0 and the batch that follows is deterministic. `single` and `run` decide the
+ * outcome of each form; a job is recorded as done only when the single form resolved for it, or
+ * when `run` counted it (index < n).
+ */
+function batchingWorker(
+  queue: JobQueue,
+  opts: { max: number; single?: (job: Job<Item>) => void; run?: (jobs: Job<Item>[], call: number) => Promise<number> },
+) {
+  const done = new Recorded<string>();
+  const gate = new Recorded<string>();
+  /** Key a only: `single a3#1` (tag, delivery), `many a1,a2`, in the order they started. */
+  const events: string[] = [];
+  const batches: string[][] = [];
+  let active = 0;
+  let overlap = false;
+  const enter = () => {
+    if (++active > 1) overlap = true;
+  };
+  const handler: JobHandler<Item> = async (job) => {
+    if (job.payload.key === GATE_KEY) return gate.push(tag(job));
+    enter();
+    try {
+      events.push(`single ${tag(job)}#${job.deliveries}`);
+      if (job.payload.i === 0) await gate.until((g) => g.length > 0, 'the gate job to start while a0 runs');
+      await new Promise((r) => setImmediate(r));
+      opts.single?.(job);
+      done.push(tag(job));
+    } finally {
+      active--;
+    }
+  };
+  handler.many = {
+    max: opts.max,
+    run: async (jobs) => {
+      enter();
+      try {
+        const tags = jobs.map(tag);
+        events.push(`many ${tags.join(',')}`);
+        batches.push(tags);
+        await new Promise((r) => setImmediate(r));
+        const n = opts.run ? await opts.run(jobs, batches.length - 1) : jobs.length;
+        for (const t of tags.slice(0, n)) done.push(t);
+        return n;
+      } finally {
+        active--;
+      }
+    },
+  };
+  queue.work<Item>('many', handler);
+  return {
+    done,
+    events,
+    batches,
+    get overlap() {
+      return overlap;
+    },
+  };
+}
+
+/** Enqueues a0..a(n-1) of key 'a', then the gate job (see batchingWorker). */
+async function enqueueBacklog(queue: JobQueue, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await queue.enqueue('many', { key: 'a', i }, { key: 'a' });
+  await queue.enqueue('many', { key: GATE_KEY, i: 0 }, { key: GATE_KEY });
 }
 
 function suite(t: Test, make: (t: Test, persist?: Sql) => Fixture | Promise<Fixture>): void {
@@ -227,6 +307,85 @@ function suite(t: Test, make: (t: Test, persist?: Sql) => Fixture | Promise<Fixt
     await queue.enqueue('backlog', { key: 'b', i: 0 }, { key: 'b' });
     await started.until((s) => s.length === 5, 'all five jobs');
     t.notOk(blocked, 'b0 started while a0 ran, although more a-jobs than worker slots were queued');
+  });
+
+  t.test('jobs waiting behind a key reach many.run together, in enqueue order', async (t) => {
+    const { queue, dead } = await make(t);
+    const w = batchingWorker(queue, { max: 4 });
+    await enqueueBacklog(queue, 6);
+    await w.done.until((d) => d.length >= 6, 'all six jobs done');
+    t.equal(await depthBecomes(queue, 'many', 0), 0, 'all acknowledged');
+    t.notOk(w.overlap, 'never two runs of one key at once');
+    t.same(w.done.items, tagsOf(6), 'done in enqueue order, each once');
+    // a1..a5 were all waiting when a0 finished: the first batch is the next max of them.
+    t.same(w.batches[0], ['a1', 'a2', 'a3', 'a4'], 'the jobs right behind a0, up to max, in order');
+    t.ok(w.batches.every((b) => b.length <= 4), 'no batch beyond max');
+    const singles = w.events.filter((e) => e.startsWith('single')).map((e) => e.split(/[ #]/)[1]!);
+    t.same([...singles, ...w.batches.flat()].sort(), tagsOf(6), 'each job handed to a handler exactly once');
+    t.same(dead.items, []);
+  });
+
+  t.test('a batch done in part: the first job not done runs alone, the rest follow in order', async (t) => {
+    const { queue, dead } = await make(t);
+    // max 4 of 7 waiting: a5.. stay queued behind the batch, and a4 must go back ahead of them.
+    const w = batchingWorker(queue, { max: 4, run: async (jobs, call) => (call === 0 ? 2 : jobs.length) });
+    await enqueueBacklog(queue, 8);
+    await w.done.until((d) => d.length >= 8, 'all eight jobs done');
+    t.equal(await depthBecomes(queue, 'many', 0), 0, 'all acknowledged');
+    t.notOk(w.overlap, 'never two runs of one key at once');
+    t.same(w.batches[0], ['a1', 'a2', 'a3', 'a4'], 'the jobs right behind a0, up to max');
+    // Only a1 and a2 were counted: a3 goes through the single form next, before a4.. run again.
+    const first = w.events.indexOf(`many ${w.batches[0]!.join(',')}`);
+    t.equal(w.events[first + 1], 'single a3#1', 'the first job not done runs alone, right after the batch');
+    t.same(w.done.items, tagsOf(8), 'done in enqueue order, none twice');
+    t.same(dead.items, []);
+  });
+
+  t.test('a batch that throws counts as none done; its jobs still run once each, in order', async (t) => {
+    const { queue, dead } = await make(t);
+    const w = batchingWorker(queue, {
+      max: 10,
+      // The first call rejects, the second throws before returning a promise; later ones succeed.
+      run: (jobs, call) => {
+        if (call === 0) return Promise.reject(new Error('batch write failed'));
+        if (call === 1) throw new Error('batch refused');
+        return Promise.resolve(jobs.length);
+      },
+    });
+    await enqueueBacklog(queue, 7);
+    await w.done.until((d) => d.length >= 7, 'all seven jobs done');
+    t.equal(await depthBecomes(queue, 'many', 0), 0, 'all acknowledged');
+    t.notOk(w.overlap, 'never two runs of one key at once');
+    t.same(w.done.items, tagsOf(7), 'done in enqueue order, none twice');
+    // Each failed batch hands its first job to the single form; the rest are batched again.
+    const failed = w.batches.slice(0, 2).map((b) => w.events.indexOf(`many ${b.join(',')}`));
+    t.same(failed.map((i) => w.events[i + 1]), ['single a1#1', 'single a2#1'], 'after each failed batch its first job ran alone');
+    t.same(w.batches.slice(0, 3).map((b) => b[0]), ['a1', 'a2', 'a3'], 'the rest batched again, from the next job on');
+    t.same(dead.items, []);
+  });
+
+  t.test('a job left by a batch whose single run fails once is retried before later jobs of its key are done', async (t) => {
+    const { queue, dead } = await make(t);
+    const failedOnce = new Set<string>();
+    const w = batchingWorker(queue, {
+      max: 10,
+      run: async (jobs, call) => (call === 0 ? 0 : jobs.length),
+      single: (job) => {
+        if (tag(job) !== 'a1' || failedOnce.has('a1')) return;
+        failedOnce.add('a1');
+        throw new Error('transient');
+      },
+    });
+    await enqueueBacklog(queue, 5);
+    await w.done.until((d) => d.length >= 5, 'all five jobs done');
+    t.equal(await depthBecomes(queue, 'many', 0), 0, 'all acknowledged');
+    t.notOk(w.overlap, 'never two runs of one key at once');
+    t.same(w.batches[0], ['a1', 'a2', 'a3', 'a4'], 'everything behind a0 in one batch');
+    t.same(w.events.filter((e) => e.startsWith('single a1')), ['single a1#1', 'single a1#2'], 'a1 ran alone, failed, and ran again on its next delivery');
+    t.same([...w.done.items].sort(), tagsOf(5), 'every job done, none twice');
+    // A keyed job retries in place, holding its key: nothing after a1 is done before it.
+    t.same(w.done.items, tagsOf(5), 'done in enqueue order');
+    t.same(dead.items, []);
   });
 
   t.test('depth() counts waiting and in-progress jobs', async (t) => {

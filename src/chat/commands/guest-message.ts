@@ -102,16 +102,27 @@ export class GuestMessages {
       else byTarget.set(p.target, [i]);
     });
     const stored: boolean[] = new Array<boolean>(placed.length).fill(false);
+    const duplicates: number[] = [];
     await Promise.all(
       [...byTarget].map(async ([target, idx]) => {
         try {
           const outcomes = await askConversation<AppendOutcome[]>(this.deps, target, (reply) => ({ t: 'appendMany', inputs: idx.map((i) => placed[i]!.input), reply }));
-          outcomes.forEach((o, k) => (stored[idx[k]!] = o.status === 'ok' || o.status === 'duplicate'));
+          outcomes.forEach((o, k) => {
+            if (o.status === 'ok') stored[idx[k]!] = true;
+            else if (o.status === 'duplicate') duplicates.push(idx[k]!);
+          });
         } catch {
           // not stored: receive() tries these again
         }
       }),
     );
+    // A duplicate counts as stored only once its original is found: an append that found nothing
+    // to store may also have met a conversation closed and reopened meanwhile (receive() answers
+    // such a message after looking its original up, too).
+    if (duplicates.length > 0) {
+      const found = await msgStore.storedProviderIds(this.deps.sql, duplicates.map((i) => placed[i]!.input.providerMessageId!)).catch(() => new Set<string>());
+      for (const i of duplicates) stored[i] = found.has(placed[i]!.input.providerMessageId!);
+    }
     const done = stored.indexOf(false);
     return done === -1 ? placed.length : done;
   }
