@@ -15,7 +15,7 @@ export interface IngressPriorityOptions {
   utilization: number;
 }
 
-export const INGRESS_DEFAULTS: IngressPriorityOptions = { windowMs: 50, publishesPerSecond: 2000, utilization: 0.85 };
+export const INGRESS_DEFAULTS: IngressPriorityOptions = { windowMs: 50, publishesPerSecond: 500, utilization: 0.7 };
 
 export class IngressPriority {
   private mark = performance.eventLoopUtilization();

@@ -114,7 +114,7 @@ const YIELD_MAX_MS = 1000;
  */
 const MIN_FETCH = 16;
 /** How long after the last sign of a burst the drains keep to MIN_FETCH. */
-const CALM_MS = 500;
+const CALM_MS = 1000;
 type PullConsumer = Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
 
 interface Worker {
