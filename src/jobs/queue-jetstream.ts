@@ -105,7 +105,7 @@ interface Consumer {
 
 const FETCH_EXPIRES_MS = 1000;
 /** Longest a partition drain holds its next fetch back while the node accepts a burst. */
-const YIELD_MAX_MS = 1000;
+const YIELD_MAX_MS = 2000;
 /**
  * Smallest fetch of a partition drain: what an idle drain asks for, and what it takes while the
  * node accepts a burst (each partition still makes progress). A fetch that comes back full asks
@@ -113,8 +113,6 @@ const YIELD_MAX_MS = 1000;
  * then take little of a burst's start away from accepting it.
  */
 const MIN_FETCH = 16;
-/** How long after the last sign of a burst the drains keep to MIN_FETCH. */
-const CALM_MS = 1000;
 type PullConsumer = Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
 
 interface Worker {
@@ -461,8 +459,8 @@ export class JetStreamQueue implements JobQueue {
           }
           if (!running()) break;
         }
-        // Small fetches until the burst has been over for a while: one quiet window is not its end.
-        if (this.ingress.pressedWithin(CALM_MS)) size = MIN_FETCH;
+        // Small fetches until the burst has been over for a while.
+        if (this.ingress.inBurst()) size = MIN_FETCH;
         const fetchMax = size;
         let batch;
         try {

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { IngressPriority } from '../../src/jobs/ingress-priority.js';
 
-const opts = { windowMs: 40, publishesPerSecond: 2000, utilization: 0.85 };
+const opts = { windowMs: 40, publishesPerSecond: 2000, utilization: 0.85, calmMs: 5000, maxBurstMs: 60_000 };
 
 function spin(ms: number, publish?: { gate: IngressPriority; every: number }): void {
   const end = performance.now() + ms;
@@ -28,7 +28,7 @@ t.test('a quiet node gives no way', async (t) => {
   t.notOk(gate.pressed(), 'nothing published');
   spin(60);
   t.notOk(gate.pressed(), 'a busy loop alone is not a burst being accepted');
-  t.notOk(gate.pressedWithin(1000), 'never pressed');
+  t.notOk(gate.inBurst(), 'never pressed');
 });
 
 t.test('fast publishes on a saturated loop press; the verdict lasts a window and the calm period after it', async (t) => {
@@ -40,8 +40,35 @@ t.test('fast publishes on a saturated loop press; the verdict lasts a window and
   t.ok(gate.pressed(), '200 publishes in a saturated window of 60 ms');
   await sleep(60);
   t.notOk(gate.pressed(), 'an idle window with no publishes ends it');
-  t.ok(gate.pressedWithin(5000), 'but it was pressed within the calm period');
-  t.notOk(gate.pressedWithin(0), 'and not within none');
+  t.ok(gate.inBurst(), 'but the burst lasts its calm period');
+  const brief = new IngressPriority({ ...opts, calmMs: 30 });
+  publishMany(brief, 200);
+  spin(60);
+  t.ok(brief.pressed());
+  await sleep(60);
+  t.notOk(brief.inBurst(), 'a burst is over once its calm period has passed quietly');
+});
+
+t.test('a burst longer than maxBurstMs is load to share: the drains stop giving way until it calms', async (t) => {
+  const gate = new IngressPriority({ ...opts, calmMs: 100, maxBurstMs: 150 });
+  publishMany(gate, 200);
+  spin(50);
+  t.ok(gate.pressed(), 'pressed at its start');
+  t.ok(gate.inBurst());
+  for (let i = 0; i < 4; i++) {
+    publishMany(gate, 200);
+    spin(50);
+    gate.pressed();
+  }
+  publishMany(gate, 200);
+  spin(50);
+  t.notOk(gate.pressed(), 'still fast and saturated after 250 ms, but no longer a burst');
+  t.notOk(gate.inBurst(), 'nor small fetches');
+  await sleep(150);
+  t.notOk(gate.pressed(), 'quiet for longer than the calm period');
+  publishMany(gate, 200);
+  spin(50);
+  t.ok(gate.pressed(), 'a new burst after the calm is given way to again');
 });
 
 t.test('fast publishes on an idle loop do not press once a window is measured', async (t) => {
