@@ -75,8 +75,6 @@ export interface JetStreamQueueDeps {
   nodeId?: string;
   /** Jobs of one partition its owner holds at once (default 128). */
   orderedInFlight?: number;
-  /** When partition drains give way to accepting (default: ingress-priority.ts INGRESS_DEFAULTS). */
-  ingress?: IngressPriority;
 }
 
 interface Consumer {
@@ -152,7 +150,7 @@ export class JetStreamQueue implements JobQueue {
       maxQueued: deps.publishQueued ?? 16_384,
       timeoutMs: 5000,
     });
-    this.ingress = deps.ingress ?? new IngressPriority();
+    this.ingress = new IngressPriority();
     this.dispatchDeps = { ...deps, heartbeatMs: this.ackWaitMs / 3 };
     this.owner = leaseOwner(deps.nodeId ?? 'node');
     const stallMs = deps.stallMs ?? 30_000;
@@ -458,6 +456,8 @@ export class JetStreamQueue implements JobQueue {
             if ((await halt.race(sleep(INGRESS_DEFAULTS.windowMs))) === HALTED) return;
           }
           if (!running()) break;
+          // The lease may have gone meanwhile: what a fetch took now would only be dropped.
+          if (!leaseOk()) continue;
         }
         // Small fetches until the burst has been over for a while.
         if (this.ingress.inBurst()) size = MIN_FETCH;
