@@ -1,6 +1,11 @@
 // Cluster broker over core NATS. The connection is opened with noEcho: an event reaches this
 // node's handlers directly (no round trip), and other nodes through NATS. A node subscribes to a
 // NATS subject only while it has at least one local handler for it (interest-based).
+//
+// Local sockets first: handlers run in a microtask, and uWS sends what they published from its
+// check callback, which libuv runs before Node's immediates. The NATS side of the same events is
+// handed to the client from an immediate, so its write (a syscall that also wakes nats-server)
+// comes after those socket sends instead of before them, and one loop turn's events share it.
 import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../obs/log.js';
 import type { Counter } from '../obs/metrics.js';
@@ -22,6 +27,9 @@ export class NatsBroker implements Broker {
   private resync = new Set<() => void>();
   private local: Array<[string, Uint8Array]> = [];
   private scheduled = false;
+  /** Events of this loop turn for other nodes (bounded by what one turn publishes). */
+  private outgoing: Array<[string, Uint8Array]> = [];
+  private outgoingScheduled = false;
   private offLink: () => void;
 
   constructor(private readonly deps: NatsBrokerDeps) {
@@ -67,16 +75,30 @@ export class NatsBroker implements Broker {
       this.scheduled = true;
       queueMicrotask(() => this.flushLocal());
     }
+    this.outgoing.push([subject, data]);
+    if (!this.outgoingScheduled) {
+      this.outgoingScheduled = true;
+      setImmediate(() => this.flushOutgoing());
+    }
+  }
+
+  private flushOutgoing(): void {
+    this.outgoingScheduled = false;
+    const batch = this.outgoing;
+    if (batch.length === 0) return;
+    this.outgoing = [];
     const nc = this.deps.link.connection;
     if (!nc || nc.isClosed()) {
-      this.deps.dropped.inc({ reason: 'not_connected' });
+      this.deps.dropped.inc({ reason: 'not_connected' }, batch.length);
       return;
     }
-    try {
-      nc.publish(this.wire(subject), data);
-    } catch (err) {
-      this.deps.dropped.inc({ reason: 'publish_failed' });
-      this.deps.log.warn({ err: (err as Error).message, subject }, 'fanout publish failed');
+    for (const [subject, data] of batch) {
+      try {
+        nc.publish(this.wire(subject), data);
+      } catch (err) {
+        this.deps.dropped.inc({ reason: 'publish_failed' });
+        this.deps.log.warn({ err: (err as Error).message, subject }, 'fanout publish failed');
+      }
     }
   }
 
@@ -118,6 +140,7 @@ export class NatsBroker implements Broker {
   async stop(): Promise<void> {
     this.offLink();
     this.flushLocal();
+    this.flushOutgoing();
     for (const sub of this.remote.values()) sub.unsubscribe();
     this.remote.clear();
   }

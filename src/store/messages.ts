@@ -131,9 +131,11 @@ function appendOne(db: Db, r: NewMessage): Promise<InsertedMessage[]> {
         delivery_status text, media_source text, outbox_kinds text[], template jsonb)
     ),
     locked as (
-      -- By primary key only (see appendMessages). A row locked after a wait is returned as its
-      -- latest version, so the status read here is the one a concurrent close committed.
-      select c.id, c.status from conversations c, input i where c.id = i.conversation_id for update of c
+      -- By primary key only (see appendMessages), given as its own parameter: a join with the
+      -- input was planned as a scan of every conversation while the table was small. A row
+      -- locked after a wait is returned as its latest version, so the status read here is the
+      -- one a concurrent close committed.
+      select c.id, c.status from conversations c where c.id = ${r.conversation_id} for update
     ),
     active as (
       select id from locked where status = 'active'
@@ -152,7 +154,8 @@ function appendOne(db: Db, r: NewMessage): Promise<InsertedMessage[]> {
         last_guest_message_at = case when i.sender_type = 'guest' then now() else c.last_guest_message_at end,
         updated_at = now()
       from input i
-      where c.id in (select id from active) and (i.provider_message_id is null or exists (select 1 from claimed))
+      where c.id = ${r.conversation_id} and exists (select 1 from active)
+        and (i.provider_message_id is null or exists (select 1 from claimed))
       returning c.id, c.last_seq as seq
     ),
     ins as (
