@@ -19,6 +19,8 @@ interface Fixture {
   sync(): Promise<void>;
   /** NATS only: whether the server still routes the subject to some subscriber. */
   serverHasInterest?(subject: string): Promise<boolean>;
+  /** NATS only: how many messages node 0 has handed to its NATS connection. */
+  handedToNats?(): number;
 }
 
 const log = createLogger({ level: 'silent', nodeId: 'broker-test' });
@@ -42,12 +44,16 @@ async function natsFixture(t: Test): Promise<Fixture> {
   const conn = (i: number) => links[i]!.connection!;
   return {
     nodes,
-    // Round one: every node's PUBs have been processed by the server (either node may publish).
-    // Round two: each subscriber's PONG follows every MSG the server queued to it in round one.
+    // First the brokers hand this loop turn's events to their connections (they do so from an
+    // immediate, after the local sockets). Round one: every node's PUBs have been processed by
+    // the server (either node may publish). Round two: each subscriber's PONG follows every MSG
+    // the server queued to it in round one.
     sync: async () => {
+      await nextTurn();
       for (let round = 0; round < 2; round++) await Promise.all([conn(0).flush(), conn(1).flush()]);
       await nextTurn();
     },
+    handedToNats: () => conn(0).stats().outMsgs,
     serverHasInterest: async (subject) => {
       try {
         await conn(0).request(`${prefix}.ev.${subject}`, new Uint8Array(), { timeout: 2000 });
@@ -152,3 +158,20 @@ function suite(t: Test, make: (t: Test) => Fixture | Promise<Fixture>): void {
 
 t.test('MemoryBroker', async (t) => suite(t, memoryFixture));
 t.test('NatsBroker (two nodes)', async (t) => suite(t, natsFixture));
+
+t.test("NatsBroker: a node's own handlers get a loop turn's events before NATS does", async (t) => {
+  const f = await natsFixture(t);
+  const [a, b] = f.nodes as [Broker, Broker];
+  const remote = recorder(b, 'hotel.h1.dept.reception');
+  await f.sync();
+  const before = f.handedToNats!();
+  const seenLocally: number[] = [];
+  a.subscribe('hotel.h1.dept.reception', () => seenLocally.push(f.handedToNats!()));
+  for (const word of ['one', 'two', 'three']) a.publish('hotel.h1.dept.reception', enc.encode(word));
+  t.equal(f.handedToNats!(), before, 'publish() hands nothing to NATS itself');
+  await new Promise<void>((r) => queueMicrotask(r));
+  t.same(seenLocally, [before, before, before], 'every local handler ran before any of the events went to NATS');
+  await f.sync();
+  t.equal(f.handedToNats!(), before + 3, 'then all three went to NATS in the same turn');
+  t.same(remote.got, ['one', 'two', 'three'], 'and reached the other node in order');
+});

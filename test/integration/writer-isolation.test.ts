@@ -128,3 +128,22 @@ t.test('two copies of one provider message in a batch: one is stored, the other 
   t.same(sizes, [3], 'one batch');
   t.same([first![0]?.seq, second![0], other![0]?.seq], [1, null, 1], 'the second copy is reported as not stored; the other hotel\'s row is stored');
 });
+
+t.test('the value rules of messages and conversations hold on every write (sql/018: domains)', async (t) => {
+  const { sql, a1, a2 } = await world(t);
+  const refused = async (what: string, write: () => Promise<unknown>, constraint: string) => {
+    const err = (await write().then(() => null, (e: unknown) => e)) as { code?: string; constraint_name?: string } | null;
+    t.same([err?.code, err?.constraint_name], ['23514', constraint], what);
+  };
+  await refused('one-message append, unknown delivery status', () => appendMessages(sql, [row(a1, 'x', { delivery_status: 'lost' as never })]), 'message_delivery_status_check');
+  await refused('batch append, unknown sender', () => appendMessages(sql, [row(a1, 'x'), row(a2, 'y', { sender_type: 'bot' as never })]), 'message_sender_type_check');
+  await refused('a direct insert with seq 0', () => sql`
+    insert into messages (conversation_id, seq, sender_type, message_type, content) values (${a1}, 0, 'guest', 'text', 'zero')`, 'message_seq_check');
+  await refused('an unknown conversation status', () => sql`update conversations set status = 'paused' where id = ${a1}`, 'conversation_status_check');
+  await refused('an unknown department', () => sql`update conversations set department = 'Spa' where id = ${a1}`, 'conversation_department_check');
+  await refused('an unknown conversation type', () => sql`update conversations set conversation_type = 'vip' where id = ${a1}`, 'conversation_kind_check');
+  const [c] = await sql<{ last_seq: number; n: number }[]>`
+    select last_seq, (select count(*)::int from messages where conversation_id = ${a1}) as n from conversations where id = ${a1}`;
+  t.same([c!.last_seq, c!.n], [0, 0], 'nothing was stored and no seq consumed');
+  t.same((await appendMessages(sql, [row(a1, 'fine')])).map((m) => m.seq), [1], 'a good row is stored after them');
+});
