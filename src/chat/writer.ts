@@ -78,17 +78,11 @@ export class MessageWriter {
   private schedule(): void {
     if (this.scheduled || this.inFlight >= this.deps.maxInFlight || this.queue.length === 0) return;
     this.scheduled = true;
-    const run = () => {
+    // One macrotask hop gathers everything that arrives in the same event-loop turn.
+    setImmediate(() => {
       this.scheduled = false;
       while (this.inFlight < this.deps.maxInFlight && this.queue.length > 0) void this.flush(this.nextBatch());
-    };
-    // Nothing in flight (light load): the statement goes out at once, with whatever this callback
-    // appended. postgres.js sends a short statement from an immediate of its own; flushing from
-    // our immediate would put that send in the next loop turn, behind all of its I/O.
-    // Statements in flight (load): wait for the end of this loop turn, so that everything that
-    // arrives in it shares one statement.
-    if (this.inFlight === 0) queueMicrotask(run);
-    else setImmediate(run);
+    });
   }
 
   /** Whole calls from the head of the queue, up to batchMax rows (at least one call). */

@@ -54,36 +54,6 @@ t.test('one statement for calls of several conversations; each call gets its own
   t.same([a!.map((r) => r!.seq), b!.map((r) => r!.seq), c!.map((r) => r!.seq)], [[1, 2], [1], [3]]);
 });
 
-t.test("an idle writer sends at once; with a statement in flight, a loop turn's calls share the next", async (t) => {
-  const statements: NewMessage[][] = [];
-  const numbered = fakeInsert(statements);
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((r) => (release = r));
-  const m = new Registry();
-  const w = new MessageWriter({
-    // the first statement stays in flight until released
-    insert: async (rows) => (statements.length === 0 ? numbered(rows).then(async (r) => (await held, r)) : numbered(rows)),
-    log: silentLog, batchMax: 50, maxInFlight: 4, maxQueued: 1000,
-    batches: m.histogram('b', 'b', [1]), messages: m.counter('m', 'm'),
-  });
-  let turnEnded = false;
-  setImmediate(() => (turnEnded = true));
-  const first = w.append([row(1, 'a1')]);
-  await Promise.resolve();
-  t.equal(statements.length, 1, 'the first call went out in its own turn');
-  t.notOk(turnEnded, 'before the loop turn ended');
-
-  const second = w.append([row(2, 'b1')]);
-  await Promise.resolve();
-  const third = w.append([row(3, 'c1')]);
-  await Promise.resolve();
-  t.equal(statements.length, 1, 'with one in flight, later calls wait for the end of the turn');
-  await new Promise<void>((r) => setImmediate(r));
-  t.same(statements.map((s) => s.map((r) => r.content)), [['a1'], ['b1', 'c1']], 'and share one statement');
-  release();
-  t.same((await Promise.all([first, second, third])).map((r) => r.map((x) => x!.seq)), [[1], [1], [1]]);
-});
-
 t.test('a refused row fails only its own call; a connection failure fails the whole batch', async (t) => {
   const statements: NewMessage[][] = [];
   const w = writer(statements);
