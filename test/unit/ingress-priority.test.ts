@@ -1,20 +1,18 @@
 // When partition drains give way to accepting: only while jobs are published fast AND the event
-// loop is saturated. The loop is saturated here by spinning, and left idle by sleeping; what is
-// judged is the loop's own busy share, which other programs on the machine do not change.
+// loop is saturated, and then until holdMs after the last window that looked like it. The loop is
+// saturated here by spinning, and left idle by sleeping; what is judged is the loop's own busy
+// share, which other programs on the machine do not change. Publishes are made in one synchronous
+// run right before the question, so a descheduled test process cannot slow a run down; a sleep
+// that overshoots only makes an idle spell longer, which no assertion below depends on.
 import t from 'tap';
-import { IngressPriority } from '../../src/jobs/ingress-priority.js';
+import { IngressPriority, type IngressPriorityOptions } from '../../src/jobs/ingress-priority.js';
 
-const opts = { windowMs: 40, publishesPerSecond: 2000, utilization: 0.85, calmMs: 5000, maxBurstMs: 60_000 };
+// A run of 80 publishes within 40 ms is fast (2,000/s).
+const opts: IngressPriorityOptions = { windowMs: 40, publishesPerSecond: 2000, utilization: 0.85, holdMs: 0, calmMs: 5000, maxBurstMs: 60_000 };
 
-function spin(ms: number, publish?: { gate: IngressPriority; every: number }): void {
+function spin(ms: number): void {
   const end = performance.now() + ms;
-  let last = performance.now();
-  while (performance.now() < end) {
-    if (publish && performance.now() - last >= publish.every) {
-      publish.gate.published();
-      last = performance.now();
-    }
-  }
+  while (performance.now() < end);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,62 +29,109 @@ t.test('a quiet node gives no way', async (t) => {
   t.notOk(gate.inBurst(), 'never pressed');
 });
 
-t.test('fast publishes on a saturated loop press; the verdict lasts a window and the calm period after it', async (t) => {
+t.test('fast publishes on a saturated loop press; the burst lasts its calm period', async (t) => {
   const gate = new IngressPriority(opts);
   spin(60);
-  t.notOk(gate.pressed(), 'the first window: a busy loop, no publishes');
+  t.notOk(gate.pressed(), 'a saturated window, no publishes');
   publishMany(gate, 200);
-  spin(60);
-  t.ok(gate.pressed(), '200 publishes in a saturated window of 60 ms');
+  t.ok(gate.pressed(), 'a saturated window, then runs of publishes that each fit in a window');
   await sleep(60);
-  t.notOk(gate.pressed(), 'an idle window with no publishes ends it');
+  t.notOk(gate.pressed(), 'a window with no publishes ends it (no hold here)');
   t.ok(gate.inBurst(), 'but the burst lasts its calm period');
   const brief = new IngressPriority({ ...opts, calmMs: 30 });
-  publishMany(brief, 200);
   spin(60);
+  publishMany(brief, 200);
   t.ok(brief.pressed());
   await sleep(60);
   t.notOk(brief.inBurst(), 'a burst is over once its calm period has passed quietly');
 });
 
+t.test('one window that does not look like a burst does not end it: the drains hold for holdMs', async (t) => {
+  const held = new IngressPriority({ ...opts, holdMs: 60_000 });
+  spin(60);
+  publishMany(held, 200);
+  t.ok(held.pressed(), 'a burst');
+  await sleep(60);
+  t.ok(held.pressed(), 'an idle window within the hold keeps the drains waiting');
+  spin(60);
+  t.ok(held.pressed(), 'a saturated window with no publishes too');
+
+  const short = new IngressPriority({ ...opts, holdMs: 100 });
+  spin(60);
+  publishMany(short, 200);
+  t.ok(short.pressed(), 'a burst');
+  await sleep(150);
+  t.notOk(short.pressed(), 'quiet for longer than the hold: the drains go on');
+  t.ok(short.inBurst(), 'with small fetches until the calm period has passed');
+});
+
+t.test('the rate is read from the publishes, not from when the drains ask', async (t) => {
+  const gate = new IngressPriority(opts);
+  t.notOk(gate.pressed(), 'asked once, while quiet');
+  // The drains were idle (waiting in their fetches) and asked nothing for a long time; then a
+  // burst starts. Averaged over the whole span since the last question it would look slow.
+  await sleep(300);
+  spin(30);
+  publishMany(gate, 200);
+  t.ok(gate.pressed(), 'a burst that started just now is one, however long nobody asked');
+  await sleep(60);
+  t.notOk(gate.pressed(), 'and its end is seen as soon');
+});
+
+t.test('a burst that starts right after a quiet window was measured counts at once', async (t) => {
+  const gate = new IngressPriority(opts);
+  await sleep(60);
+  t.notOk(gate.pressed(), 'a quiet window, just measured');
+  publishMany(gate, 200);
+  t.ok(gate.pressed(), "the burst's first runs: saturated until a window of the burst itself says otherwise");
+});
+
 t.test('a burst longer than maxBurstMs is load to share: the drains stop giving way until it calms', async (t) => {
   const gate = new IngressPriority({ ...opts, calmMs: 100, maxBurstMs: 150 });
-  publishMany(gate, 200);
   spin(50);
+  publishMany(gate, 200);
   t.ok(gate.pressed(), 'pressed at its start');
   t.ok(gate.inBurst());
   for (let i = 0; i < 4; i++) {
-    publishMany(gate, 200);
     spin(50);
+    publishMany(gate, 200);
     gate.pressed();
   }
-  publishMany(gate, 200);
   spin(50);
+  publishMany(gate, 200);
   t.notOk(gate.pressed(), 'still fast and saturated after 250 ms, but no longer a burst');
   t.notOk(gate.inBurst(), 'nor small fetches');
   await sleep(150);
   t.notOk(gate.pressed(), 'quiet for longer than the calm period');
-  publishMany(gate, 200);
   spin(50);
+  publishMany(gate, 200);
   t.ok(gate.pressed(), 'a new burst after the calm is given way to again');
 });
 
-t.test('fast publishes on an idle loop do not press once a window is measured', async (t) => {
-  const gate = new IngressPriority(opts);
-  await sleep(60);
-  t.notOk(gate.pressed(), 'a quiet first window');
-  publishMany(gate, 200);
-  t.ok(gate.pressed(), 'the start of a burst counts at once, before its window is measured');
-  await sleep(60);
-  publishMany(gate, 200);
+t.test('fast publishes on an idle loop do not press once a window of them is measured', async (t) => {
+  // One-second windows (a run is 2,000 publishes): a sleep would have to overshoot by 900 ms to
+  // break the run of fast publishes this test keeps up.
+  const gate = new IngressPriority({ ...opts, windowMs: 1000 });
+  await sleep(50);
+  publishMany(gate, 4000);
+  t.ok(gate.pressed(), 'publishes just turned fast: the start of a burst counts at once, before a window of it is measured');
+  for (let i = 0; i < 12; i++) {
+    await sleep(100);
+    publishMany(gate, 2000);
+  }
   t.notOk(gate.pressed(), 'measured: the loop had time to spare, so the drains need not wait');
 });
 
-t.test('a saturated loop with few publishes is not a burst', async (t) => {
+t.test('a saturated loop with publishes slower than the rate is not a burst', async (t) => {
   const gate = new IngressPriority(opts);
   spin(60);
   gate.pressed();
-  // one publish every 5 ms: 200/s, a tenth of the burst rate
-  spin(60, { gate, every: 5 });
+  // runs of 80 publishes spread over 60 ms: 1,333/s, under the 2,000/s of a burst
+  for (let run = 0; run < 3; run++) {
+    for (let i = 0; i < 80; i++) {
+      spin(0.75);
+      gate.published();
+    }
+  }
   t.notOk(gate.pressed());
 });
