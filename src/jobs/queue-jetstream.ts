@@ -111,7 +111,10 @@ const YIELD_MAX_MS = 2000;
  * fetch that comes back full asks for twice as many next time, up to orderedInFlight.
  */
 const IDLE_FETCH = 4;
-/** What a partition drain takes while the node accepts a burst, between its waits (each partition still makes progress). */
+/**
+ * What a partition drain takes between its waits while the node accepts a burst (each partition
+ * still makes progress).
+ */
 const BURST_FETCH = 16;
 type PullConsumer = Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
 
