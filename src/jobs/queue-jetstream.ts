@@ -466,7 +466,20 @@ export class JetStreamQueue implements JobQueue {
         }
         // Small fetches until the burst has been over for a while.
         if (this.ingress.inBurst()) size = BURST_FETCH;
-        const fetchMax = size;
+        // A burst past its deferral is shared: jobs are taken only as fast as others are accepted.
+        let fetchMax = this.ingress.claim(size, BURST_FETCH);
+        if (fetchMax === 0) {
+          c.phase = 'sharing the loop with accepting';
+          const until = Date.now() + YIELD_MAX_MS;
+          while (fetchMax === 0 && Date.now() < until) {
+            if ((await halt.race(sleep(INGRESS_DEFAULTS.windowMs))) === HALTED) return;
+            fetchMax = this.ingress.claim(size, BURST_FETCH);
+          }
+          if (!running()) break;
+          if (!leaseOk()) continue;
+          // Every partition still makes progress.
+          if (fetchMax === 0) fetchMax = BURST_FETCH;
+        }
         let batch;
         try {
           c.phase = 'consumer lookup';

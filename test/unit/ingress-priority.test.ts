@@ -8,7 +8,7 @@ import t from 'tap';
 import { IngressPriority, type IngressPriorityOptions } from '../../src/jobs/ingress-priority.js';
 
 // A run of 80 publishes within 40 ms is fast (2,000/s).
-const opts: IngressPriorityOptions = { windowMs: 40, publishesPerSecond: 2000, utilization: 0.85, holdMs: 0, calmMs: 5000, maxBurstMs: 60_000 };
+const opts: IngressPriorityOptions = { windowMs: 40, publishesPerSecond: 2000, utilization: 0.85, holdMs: 0, calmMs: 5000, maxBurstMs: 60_000, sharePerAccepted: 1, shareBurst: 512 };
 
 function spin(ms: number): void {
   const end = performance.now() + ms;
@@ -106,6 +106,41 @@ t.test('a burst longer than maxBurstMs is load to share: the drains stop giving 
   spin(50);
   publishMany(gate, 200);
   t.ok(gate.pressed(), 'a new burst after the calm is given way to again');
+});
+
+t.test('past maxBurstMs the drains share the loop: one job taken per job accepted', async (t) => {
+  // The hold (1 s) keeps the burst on across the sleeps below; every claim right after them is
+  // synchronous, so only a sleep overshooting by 800 ms could end the sharing early.
+  const gate = new IngressPriority({ ...opts, holdMs: 1000, maxBurstMs: 150, shareBurst: 40 });
+  spin(50);
+  publishMany(gate, 200);
+  t.ok(gate.pressed(), 'a burst, deferred to');
+  t.equal(gate.claim(64, 16), 64, 'while the drains defer (pressed), a claim is not limited');
+  await sleep(200);
+  t.notOk(gate.pressed(), 'past maxBurstMs the drains no longer wait for the burst to end');
+  t.equal(gate.claim(64, 16), 0, 'but share: nothing accepted since the sharing began');
+  publishMany(gate, 10);
+  t.equal(gate.claim(64, 16), 10, 'one job for each job accepted');
+  t.equal(gate.claim(64, 16), 0, 'a claim is spent once, whichever drain asks next');
+  publishMany(gate, 30);
+  t.equal(gate.claim(64, 16), 16, 'at most sharedMax per fetch');
+  t.equal(gate.claim(64, 4), 4);
+  t.equal(gate.claim(64, 16), 10, 'the rest');
+  publishMany(gate, 1000);
+  let total = 0;
+  for (let i = 0; i < 10; i++) total += gate.claim(64, 16);
+  t.equal(total, 40, 'credit left unused is capped at shareBurst');
+  await sleep(1100);
+  t.equal(gate.claim(64, 16), 64, 'quiet for longer than the hold: nothing to share, a drain takes what it asks');
+
+  const double = new IngressPriority({ ...opts, holdMs: 1000, maxBurstMs: 10, sharePerAccepted: 2 });
+  spin(50);
+  publishMany(double, 200);
+  t.ok(double.pressed(), 'a burst (seen when a drain asks)');
+  await sleep(20);
+  t.equal(double.claim(64, 64), 0, 'sharing begins');
+  publishMany(double, 10);
+  t.equal(double.claim(64, 64), 20, 'sharePerAccepted jobs for each job accepted');
 });
 
 t.test('fast publishes on an idle loop do not press once a window of them is measured', async (t) => {
