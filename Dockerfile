@@ -18,10 +18,18 @@ FROM ${NODE_IMAGE} AS build
 ARG UWS_NATIVE
 ARG UWS_CHECK
 WORKDIR /app
+# A compiler for native/tcp-cork (TCP_CORK around socket upgrades), which `npm ci` builds
+# (scripts/build-native.mjs). If it cannot, the install warns and the node runs without it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY scripts/build-native.mjs ./scripts/
+COPY native ./native
 RUN npm ci --no-audit --no-fund \
  && npm install --no-save --ignore-scripts --no-audit --no-fund "${UWS_NATIVE}" \
- && node -e "${UWS_CHECK}"
+ && node -e "${UWS_CHECK}" \
+ && mkdir -p native/tcp-cork/build/Release
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -43,6 +51,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && mkdir -p /app/.data && chown node:node /app/.data
 COPY --from=build /app/dist ./dist
+# The addon, if it was built (the node checks it on its own connection before relying on it).
+COPY --from=build /app/native/tcp-cork/build/Release ./native/tcp-cork/build/Release
 COPY sql ./sql
 USER node
 EXPOSE 8000

@@ -6,6 +6,7 @@ import { InFlight } from './http/in-flight.js';
 import type { Route, Router } from './http/router.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { CorkAnchor } from './ws/cork-anchor.js';
+import { loadTcpCork, TCP_CORK_ADDON } from './ws/tcp-cork.js';
 
 export interface SocketEndpoint {
   pattern: string;
@@ -26,7 +27,9 @@ export class HttpServer {
     // and each header of a 101 written outside a cork is one more send (ws/cork-anchor.ts).
     uWS._cfg('silent');
     this.app = uWS.App();
-    this.anchor = new CorkAnchor(log);
+    const tcp = loadTcpCork();
+    if (!tcp) log.info(`${TCP_CORK_ADDON} is not built: each 101 after an await leaves in about 20 TCP segments`);
+    this.anchor = new CorkAnchor(log, tcp);
   }
 
   /**

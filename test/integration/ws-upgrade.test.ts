@@ -3,13 +3,15 @@
 // meantime (here: ws.subscribe copying a topic name in open()) with bytes that read as
 // "Connection: close", uWS cut the new socket (1006) right after open. Upgrades after an await run
 // inside the cork of the node's cork anchor, where uWS's cork reads nothing afterwards; and a
-// handshake uWS itself would close is refused with a status.
+// handshake uWS itself would close is refused with a status. There, uWS sends each piece of the
+// 101 on its own, unless the kernel's TCP_CORK holds them (native/tcp-cork).
 import net from 'node:net';
 import t, { type Test } from 'tap';
 import { createLogger } from '../../src/obs/log.js';
 import { Registry } from '../../src/obs/metrics.js';
 import { freshSocketState, type SocketLimits } from '../../src/transport/ws/behavior.js';
 import { CorkAnchor } from '../../src/transport/ws/cork-anchor.js';
+import { loadTcpCork, type TcpCork } from '../../src/transport/ws/tcp-cork.js';
 import { SocketHub, type SocketState } from '../../src/transport/ws/hub.js';
 import { upgradeHandler } from '../../src/transport/ws/upgrade.js';
 import { guardedEdge, type SocketBehavior } from '../../src/transport/guard.js';
@@ -25,7 +27,8 @@ t.test('sockets upgraded after an await stay open even when open() allocates at 
   const limits: SocketLimits = { maxPayloadBytes: 4096, maxBackpressureBytes: 1 << 20, lowPriorityLimitBytes: 1 << 18, idleTimeoutS: 60, framesPerSecond: 100, frameBurst: 100 };
   const uws = uWS.App();
   const hub = new SocketHub(uws, { ...limits, maxSocketsPerUser: 1, upgradesPerMinute: 100_000 }, new Registry().counter('closed_total', 'closed'));
-  const anchor = new CorkAnchor(log);
+  // As a node runs it: with the kernel's TCP_CORK around each upgrade where the addon is built.
+  const anchor = new CorkAnchor(log, loadTcpCork());
   t.teardown(() => anchor.stop());
   let n = 0;
   const edge = guardedEdge(uws, log);
@@ -66,6 +69,64 @@ t.test('sockets upgraded after an await stay open even when open() allocates at 
   t.equal(cut, 0, 'no socket was cut after its upgrade');
   t.equal(answered, 200, 'all 200 sockets answered');
   t.equal(anchor.connected, true, 'every upgrade ran inside the anchor');
+});
+
+const notLinux = process.platform !== 'linux' && 'TCP_CORK is Linux only';
+t.test('an upgrade after an await leaves as one TCP segment, not one per piece of the 101', { skip: notLinux }, async (t) => {
+  const tcp = loadTcpCork();
+  t.ok(tcp, 'the addon is built (npm install builds native/tcp-cork)');
+  /** Upgrades three sockets after an await; the segments each server socket had sent once its 101 arrived. */
+  const segmentsPer101 = async (t: Test, withTcp: TcpCork | null): Promise<{ segments: number[]; coalescing: boolean }> => {
+    const uWS = loadUws();
+    const log = createLogger({ level: 'silent', nodeId: 'segments-test' });
+    const limits: SocketLimits = { maxPayloadBytes: 4096, maxBackpressureBytes: 1 << 20, lowPriorityLimitBytes: 1 << 18, idleTimeoutS: 60, framesPerSecond: 100, frameBurst: 100 };
+    const uws = uWS.App();
+    const hub = new SocketHub(uws, { ...limits, maxSocketsPerUser: 10, upgradesPerMinute: 100_000 }, new Registry().counter('closed_total', 'closed'));
+    const anchor = new CorkAnchor(log, withTcp);
+    t.teardown(() => anchor.stop());
+    const edge = guardedEdge(uws, log);
+    edge.ws(anchor.path, anchor.behavior());
+    let n = 0;
+    const fds: number[] = [];
+    const upgrade = upgradeHandler({ log, corsOrigins: ['*'], trustProxy: false, anchor }, hub, async () => {
+      await new Promise((r) => setImmediate(r));
+      return { ...freshSocketState(hub, limits), kind: 'staff' as const, userId: ++n, hotelId: 'h' };
+    });
+    const endpoint: SocketBehavior<SocketState> = {
+      idleTimeout: 60,
+      upgrade: (ex, req, context) => {
+        fds.push(tcp!.fdOf(ex.res));
+        return upgrade(ex, req, context);
+      },
+      open: () => undefined,
+      close: (ws: WebSocket<SocketState>) => hub.release(ws.getUserData()),
+    };
+    edge.ws('/*', endpoint as SocketBehavior);
+    const listen = await new Promise<us_listen_socket>((resolve, reject) => uws.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
+    t.teardown(() => uWS.us_listen_socket_close(listen));
+    const port = uWS.us_socket_local_port(listen as never);
+    t.equal(await anchor.start('127.0.0.1', port), true, 'the anchor opened');
+    const segments: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const conn = net.connect(port, '127.0.0.1');
+      t.teardown(() => conn.destroy());
+      let reply = '';
+      conn.on('data', (d) => (reply += d.toString('latin1')));
+      conn.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const by = Date.now() + 5000;
+      while (Date.now() < by && !/\r\n\r\n/.test(reply)) await new Promise((r) => setTimeout(r, 5));
+      t.match(reply, /^HTTP\/1\.1 101 /, 'upgraded');
+      segments.push(tcp!.segmentsOut(fds[i]!));
+    }
+    return { segments, coalescing: anchor.coalescing };
+  };
+  // SYN-ACK and the 101; perhaps a bare ACK of the request, or a window update, besides.
+  const corked = await segmentsPer101(t, tcp);
+  t.ok(corked.coalescing, 'the anchor checked the addon on its own connection');
+  t.ok(corked.segments.every((s) => s >= 2 && s <= 4), `with TCP_CORK: ${corked.segments.join(', ')} segments per socket`);
+  const plain = await segmentsPer101(t, null);
+  t.notOk(plain.coalescing);
+  t.ok(plain.segments.every((s) => s >= 15), `without it: ${plain.segments.join(', ')} segments per socket (the measure tells them apart)`);
 });
 
 t.test('the anchor path is unguessable and taken once', async (t) => {

@@ -13,12 +13,17 @@
 // await runs inside the cork of this anchor: a WebSocket from the node to itself over loopback,
 // on a path only this process knows. Without the anchor (not yet connected, or reconnecting),
 // upgrades fall back to the plain cork and the rare cut comes back; that is logged.
+//
+// Outside its own cork uWS sends each piece of the 101 separately (20 TCP segments); the kernel's
+// TCP_CORK around the upgrade makes them one (tcp-cork.ts). Where the socket's descriptor is read
+// from uWS's memory, the reading is checked on the anchor's own connection first.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from '../../obs/log.js';
 import type { SocketBehavior } from '../guard.js';
 import { errorReply, sendReply } from '../http/reply.js';
-import type { WebSocket } from '../uws.js';
+import type { HttpResponse, WebSocket } from '../uws.js';
+import type { TcpCork } from './tcp-cork.js';
 
 const RETRY_MS = 1000;
 const CONNECT_TIMEOUT_MS = 3000;
@@ -32,18 +37,45 @@ export class CorkAnchor {
   private retry: NodeJS.Timeout | null = null;
   private stopping = false;
   private opened: Array<() => void> = [];
+  /** Whether the addon's descriptor of a response was checked against a connection we know. */
+  private tcpChecked: boolean | null = null;
 
-  constructor(private readonly log: Logger) {}
+  /** `tcp`: the TCP_CORK addon, or null where it is not built. */
+  constructor(
+    private readonly log: Logger,
+    private readonly tcp: TcpCork | null = null,
+  ) {}
 
-  /** Runs `fn` inside the anchor's cork (or as it is when there is no anchor). */
-  cork(fn: () => void): void {
+  /**
+   * Runs `upgrade` (an upgrade of `res` in its own cork) inside the anchor's cork, with the kernel's
+   * TCP_CORK on the socket meanwhile; as it is when there is no anchor.
+   */
+  corkUpgrade(res: HttpResponse, upgrade: () => void): void {
     const ws = this.ws;
-    if (ws) ws.cork(fn);
-    else fn();
+    if (!ws) return upgrade();
+    const tcp = this.tcpChecked ? this.tcp! : null;
+    const fd = tcp ? tcp.fdOf(res) : -1;
+    if (fd < 0) {
+      ws.cork(upgrade);
+      return;
+    }
+    tcp!.setCork(fd, true);
+    try {
+      ws.cork(upgrade);
+    } finally {
+      // The same descriptor whatever became of the socket: clearing the option is harmless on
+      // anything it may have become.
+      tcp!.setCork(fd, false);
+    }
   }
 
   get connected(): boolean {
     return this.ws !== null;
+  }
+
+  /** True once upgrades after an await leave as one TCP segment (the addon checked on the anchor). */
+  get coalescing(): boolean {
+    return this.tcpChecked === true;
   }
 
   /** The endpoint of the anchor's own path: upgraded at once, inside uWS's own callback. */
@@ -61,6 +93,7 @@ export class CorkAnchor {
           void sendReply(ex, errorReply(404, `no route for GET ${req.getUrl()}`), {});
           return;
         }
+        this.checkTcp(ex.res);
         // Inside uWS's own callback: the upgrade that uWS itself finishes correctly.
         ex.upgrade({}, req.getHeader('sec-websocket-key'), '', '', context);
       },
@@ -77,6 +110,16 @@ export class CorkAnchor {
         }
       },
     };
+  }
+
+  /** Reads the descriptor of the anchor's own request: its peer must be our end of the connection. */
+  private checkTcp(res: HttpResponse): void {
+    if (!this.tcp || this.tcpChecked !== null) return;
+    const fd = this.tcp.fdOf(res);
+    const ours = this.conn?.localPort;
+    this.tcpChecked = fd >= 0 && ours !== undefined && this.tcp.peerPort(fd) === ours;
+    if (this.tcpChecked) this.log.info('socket upgrades after an await leave as one TCP segment (TCP_CORK)');
+    else this.log.warn({ fd }, 'the TCP_CORK addon does not read this uWS build; each 101 after an await leaves in about 20 TCP segments');
   }
 
   /** Connects to the node's own listener; resolves when the anchor is open, or false after a deadline. */

@@ -33,7 +33,7 @@ export interface UpgradeDeps {
   corsOrigins: string[];
   trustProxy: boolean;
   /** Upgrades after the await run inside its cork. */
-  anchor: Pick<CorkAnchor, 'cork'>;
+  anchor: Pick<CorkAnchor, 'corkUpgrade'>;
 }
 
 function originAllowed(origin: string, allowed: string[]): boolean {
@@ -95,7 +95,7 @@ export function upgradeHandler<T extends SocketState>(deps: UpgradeDeps, admissi
         if (!admission.reserve(userData, mark)) userData.refusal = CloseCodes.TOO_MANY_SOCKETS;
         let upgraded = false;
         try {
-          upgraded = ex.upgrade(userData, key, offered.answer, extensions, context, (fn) => deps.anchor.cork(fn));
+          upgraded = ex.upgrade(userData, key, offered.answer, extensions, context, (fn) => deps.anchor.corkUpgrade(ex.res, fn));
         } finally {
           if (!upgraded) admission.release(userData);
         }

@@ -1,0 +1,105 @@
+// The file descriptor behind a uWS HttpResponse, and TCP_CORK on it (Linux).
+//
+// uWS v20.30 sends each piece of a 101 it writes outside its own cork as a separate TCP segment
+// (20 per handshake); an upgrade after an await must run outside that cork (see
+// src/transport/ws/cork-anchor.ts). With the kernel's TCP_CORK set around the upgrade, the pieces
+// leave as one segment. uWS.js keeps the HttpResponse* in internal field 0 of the response
+// object; a uSockets socket begins with its poll, which on uWS.js's libuv backend is
+// { uv_poll_t *uv_p; int fd; unsigned char poll_type; }. That layout belongs to the build: the
+// caller verifies it on a connection it made itself before relying on it, and fdOf() returns -1
+// for anything that is not a connected TCP stream socket.
+#include <node.h>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <netinet/in.h>
+#include <linux/tcp.h>  // tcp_info with tcpi_segs_out (glibc's copy predates it)
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+namespace {
+
+using v8::FunctionCallbackInfo;
+using v8::Int32;
+using v8::Isolate;
+using v8::Local;
+using v8::Object;
+using v8::Value;
+
+int connectedStream(int fd) {
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return -1;
+  int type = 0, listening = 0;
+  socklen_t len = sizeof(type);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) return -1;
+  len = sizeof(listening);
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening) return -1;
+  return fd;
+}
+
+// fdOf(res): the descriptor of a uWS HttpResponse, or -1.
+void FdOf(const FunctionCallbackInfo<Value> &args) {
+  Isolate *isolate = args.GetIsolate();
+  int fd = -1;
+  if (args.Length() >= 1 && args[0]->IsObject()) {
+    Local<Object> obj = args[0].As<Object>();
+    if (obj->InternalFieldCount() >= 1) {
+      const char *socket = static_cast<const char *>(obj->GetAlignedPointerFromInternalField(0));
+      if (socket) {
+        int32_t descriptor;
+        std::memcpy(&descriptor, socket + sizeof(void *), sizeof(descriptor));
+        fd = connectedStream(descriptor);
+      }
+    }
+  }
+  args.GetReturnValue().Set(Int32::New(isolate, fd));
+}
+
+// setCork(fd, on): 0, or the errno of setsockopt.
+void SetCork(const FunctionCallbackInfo<Value> &args) {
+  Isolate *isolate = args.GetIsolate();
+  int result = EINVAL;
+  if (args.Length() >= 2 && args[0]->IsInt32()) {
+    int fd = args[0].As<Int32>()->Value();
+    int on = args[1]->BooleanValue(isolate) ? 1 : 0;
+    result = setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0 ? 0 : errno;
+  }
+  args.GetReturnValue().Set(Int32::New(isolate, result));
+}
+
+// peerPort(fd): the remote port of a connected socket, or -1 (to verify fdOf on a known connection).
+void PeerPort(const FunctionCallbackInfo<Value> &args) {
+  Isolate *isolate = args.GetIsolate();
+  int port = -1;
+  if (args.Length() >= 1 && args[0]->IsInt32()) {
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof(addr);
+    if (getpeername(args[0].As<Int32>()->Value(), reinterpret_cast<struct sockaddr *>(&addr), &len) == 0) {
+      if (addr.ss_family == AF_INET) port = ntohs(reinterpret_cast<struct sockaddr_in *>(&addr)->sin_port);
+      if (addr.ss_family == AF_INET6) port = ntohs(reinterpret_cast<struct sockaddr_in6 *>(&addr)->sin6_port);
+    }
+  }
+  args.GetReturnValue().Set(Int32::New(isolate, port));
+}
+
+// segmentsOut(fd): TCP segments the socket has sent (tcp_info), or -1.
+void SegmentsOut(const FunctionCallbackInfo<Value> &args) {
+  Isolate *isolate = args.GetIsolate();
+  double segments = -1;
+  if (args.Length() >= 1 && args[0]->IsInt32()) {
+    struct tcp_info info;
+    socklen_t len = sizeof(info);
+    std::memset(&info, 0, sizeof(info));
+    if (getsockopt(args[0].As<Int32>()->Value(), IPPROTO_TCP, TCP_INFO, &info, &len) == 0) segments = info.tcpi_segs_out;
+  }
+  args.GetReturnValue().Set(v8::Number::New(isolate, segments));
+}
+
+}  // namespace
+
+NODE_MODULE_INIT(/* exports, module, context */) {
+  NODE_SET_METHOD(exports, "fdOf", FdOf);
+  NODE_SET_METHOD(exports, "setCork", SetCork);
+  NODE_SET_METHOD(exports, "peerPort", PeerPort);
+  NODE_SET_METHOD(exports, "segmentsOut", SegmentsOut);
+}
