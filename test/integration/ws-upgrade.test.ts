@@ -15,11 +15,21 @@ import { loadTcpCork, type TcpCork } from '../../src/transport/ws/tcp-cork.js';
 import { SocketHub, type SocketState } from '../../src/transport/ws/hub.js';
 import { upgradeHandler } from '../../src/transport/ws/upgrade.js';
 import { guardedEdge, type SocketBehavior } from '../../src/transport/guard.js';
-import { loadUws, type us_listen_socket, type WebSocket } from '../../src/transport/uws.js';
+import { loadUws, type TemplatedApp, type us_listen_socket, type WebSocket } from '../../src/transport/uws.js';
 import { startApp } from '../helpers/app.js';
 import { numberFactory, seedHotel } from '../helpers/chat-fixtures.js';
 import { connect } from '../helpers/db.js';
 import { WsClient } from '../helpers/ws.js';
+
+/** Listens on a free loopback port, opens the anchor on it, and returns the port. */
+async function listenAnchored(t: Test, uws: TemplatedApp, anchor: CorkAnchor): Promise<number> {
+  const uWS = loadUws();
+  const listen = await new Promise<us_listen_socket>((resolve, reject) => uws.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
+  t.teardown(() => uWS.us_listen_socket_close(listen));
+  const port = uWS.us_socket_local_port(listen as never);
+  t.equal(await anchor.start('127.0.0.1', port), true, 'the anchor opened');
+  return port;
+}
 
 t.test('sockets upgraded after an await stay open even when open() allocates at once', async (t) => {
   const uWS = loadUws();
@@ -47,10 +57,7 @@ t.test('sockets upgraded after an await stay open even when open() allocates at 
     close: (ws: WebSocket<SocketState>) => hub.release(ws.getUserData()),
   };
   edge.ws('/*', endpoint as SocketBehavior);
-  const listen = await new Promise<us_listen_socket>((resolve, reject) => uws.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
-  t.teardown(() => uWS.us_listen_socket_close(listen));
-  const port = uWS.us_socket_local_port(listen as never);
-  t.equal(await anchor.start('127.0.0.1', port), true, 'the anchor opened');
+  const port = await listenAnchored(t, uws, anchor);
   let answered = 0;
   let cut = 0;
   for (let i = 0; i < 10; i++) {
@@ -102,10 +109,7 @@ t.test('an upgrade after an await leaves as one TCP segment, not one per piece o
       close: (ws: WebSocket<SocketState>) => hub.release(ws.getUserData()),
     };
     edge.ws('/*', endpoint as SocketBehavior);
-    const listen = await new Promise<us_listen_socket>((resolve, reject) => uws.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
-    t.teardown(() => uWS.us_listen_socket_close(listen));
-    const port = uWS.us_socket_local_port(listen as never);
-    t.equal(await anchor.start('127.0.0.1', port), true, 'the anchor opened');
+    const port = await listenAnchored(t, uws, anchor);
     const segments: number[] = [];
     for (let i = 0; i < 3; i++) {
       const conn = net.connect(port, '127.0.0.1');
