@@ -29,7 +29,8 @@ COPY native ./native
 RUN npm ci --no-audit --no-fund \
  && npm install --no-save --ignore-scripts --no-audit --no-fund "${UWS_NATIVE}" \
  && node -e "${UWS_CHECK}" \
- && mkdir -p native/tcp-cork/build/Release
+ && mkdir -p native/tcp-cork/build/Release \
+ && rm -rf native/tcp-cork/build/Release/obj.target native/tcp-cork/build/Release/.deps
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build

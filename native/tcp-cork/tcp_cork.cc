@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <linux/tcp.h>  // tcp_info with tcpi_segs_out (glibc's copy predates it)
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 namespace {
 
@@ -26,18 +25,22 @@ using v8::Local;
 using v8::Object;
 using v8::Value;
 
-int connectedStream(int fd) {
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return -1;
-  int type = 0, listening = 0;
-  socklen_t len = sizeof(type);
-  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) return -1;
+// fd if it is a connected TCP socket (not a listener, not a file, not another protocol), else -1.
+int connectedTcp(int fd) {
+  if (fd < 0) return -1;
+  int protocol = 0, listening = 0;
+  socklen_t len = sizeof(protocol);
+  if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0 || protocol != IPPROTO_TCP) return -1;
   len = sizeof(listening);
   if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening) return -1;
+  struct sockaddr_storage peer;
+  len = sizeof(peer);
+  if (getpeername(fd, reinterpret_cast<struct sockaddr *>(&peer), &len) != 0) return -1;
   return fd;
 }
 
-// fdOf(res): the descriptor of a uWS HttpResponse, or -1.
+// fdOf(res): the descriptor of a live uWS HttpResponse, or -1. Only for uWS's response objects:
+// internal field 0 of anything else is read as a pointer all the same.
 void FdOf(const FunctionCallbackInfo<Value> &args) {
   Isolate *isolate = args.GetIsolate();
   int fd = -1;
@@ -48,7 +51,7 @@ void FdOf(const FunctionCallbackInfo<Value> &args) {
       if (socket) {
         int32_t descriptor;
         std::memcpy(&descriptor, socket + sizeof(void *), sizeof(descriptor));
-        fd = connectedStream(descriptor);
+        fd = connectedTcp(descriptor);
       }
     }
   }

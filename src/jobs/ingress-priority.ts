@@ -60,7 +60,7 @@ export class IngressPriority {
   private burstStart = -Infinity;
   /** Every job published so far, and the drains' credit of jobs while they share the loop. */
   private accepted = 0;
-  private sharing = false;
+  private shared = false;
   private credit = 0;
   private creditedUpTo = 0;
 
@@ -104,28 +104,39 @@ export class IngressPriority {
   }
 
   /**
-   * How many jobs a drain may fetch now. Outside a shared burst: `max`. In a burst that went on past
-   * maxBurstMs, at most `sharedMax` and the drains' credit — sharePerAccepted for each job accepted
-   * since the sharing began, less what they claimed — so 0 means: wait for more to be accepted.
-   * What is returned is claimed (taken off the credit) at once, so concurrent drains cannot each
-   * spend the same credit.
+   * How many jobs a drain may fetch now, at most `max`. Outside a shared burst: `max`. In a burst
+   * that went on past maxBurstMs, also at most `sharedMax` and the drains' credit —
+   * sharePerAccepted for each job this node accepted since the sharing began, less what they
+   * claimed — so 0 means: wait for more to be accepted. What is returned is claimed (taken off the
+   * credit) at once, so concurrent drains cannot each spend the same credit; what a fetch did not
+   * take goes back with refund().
    */
   claim(max: number, sharedMax: number): number {
     const shared = (this.sample() || performance.now() - this.busyAt < this.opts.holdMs) && this.sustained();
     if (!shared) {
-      this.sharing = false;
+      this.shared = false;
       return max;
     }
-    if (!this.sharing) {
-      this.sharing = true;
+    if (!this.shared) {
+      this.shared = true;
       this.credit = 0;
       this.creditedUpTo = this.accepted;
     }
     this.credit = Math.min(this.credit + (this.accepted - this.creditedUpTo) * this.opts.sharePerAccepted, this.opts.shareBurst);
     this.creditedUpTo = this.accepted;
-    const n = Math.max(0, Math.min(sharedMax, Math.floor(this.credit)));
+    const n = Math.max(0, Math.min(max, sharedMax, Math.floor(this.credit)));
     this.credit -= n;
     return n;
+  }
+
+  /** True while the last claim was made from the shared credit. */
+  get sharing(): boolean {
+    return this.shared;
+  }
+
+  /** Gives back credit a drain claimed and did not use (a short fetch, a lost lease); none once the sharing is over. */
+  refund(n: number): void {
+    if (this.shared && n > 0) this.credit = Math.min(this.credit + n, this.opts.shareBurst);
   }
 
   private sustained(): boolean {

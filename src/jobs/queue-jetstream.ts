@@ -457,7 +457,7 @@ export class JetStreamQueue implements JobQueue {
         if (this.ingress.pressed()) {
           c.phase = 'giving way to accepting';
           const until = Date.now() + YIELD_MAX_MS;
-          while (this.ingress.pressed() && Date.now() < until) {
+          while (this.ingress.pressed() && running() && Date.now() < until) {
             if ((await halt.race(sleep(INGRESS_DEFAULTS.windowMs))) === HALTED) return;
           }
           if (!running()) break;
@@ -467,16 +467,22 @@ export class JetStreamQueue implements JobQueue {
         // Small fetches until the burst has been over for a while.
         if (this.ingress.inBurst()) size = BURST_FETCH;
         // A burst past its deferral is shared: jobs are taken only as fast as others are accepted.
+        // What was claimed from the shared credit and not taken goes back to it.
         let fetchMax = this.ingress.claim(size, BURST_FETCH);
+        let claimed = this.ingress.sharing ? fetchMax : 0;
         if (fetchMax === 0) {
           c.phase = 'sharing the loop with accepting';
           const until = Date.now() + YIELD_MAX_MS;
-          while (fetchMax === 0 && Date.now() < until) {
+          while (fetchMax === 0 && running() && Date.now() < until) {
             if ((await halt.race(sleep(INGRESS_DEFAULTS.windowMs))) === HALTED) return;
             fetchMax = this.ingress.claim(size, BURST_FETCH);
           }
-          if (!running()) break;
-          if (!leaseOk()) continue;
+          claimed = this.ingress.sharing ? fetchMax : 0;
+          if (!running() || !leaseOk()) {
+            this.ingress.refund(claimed);
+            if (!running()) break;
+            continue;
+          }
           // Every partition still makes progress.
           if (fetchMax === 0) fetchMax = BURST_FETCH;
         }
@@ -496,6 +502,7 @@ export class JetStreamQueue implements JobQueue {
           }
           batch = fetched;
         } catch (err) {
+          this.ingress.refund(claimed);
           if (running()) this.deps.log.warn({ kind: w.kind, consumer: durable, err: (err as Error).message }, 'job partition fetch failed; retrying');
           consumer = null;
           if ((await halt.race(sleep(1000))) === HALTED) return;
@@ -531,6 +538,7 @@ export class JetStreamQueue implements JobQueue {
         } finally {
           current = null;
         }
+        this.ingress.refund(claimed - taken);
         size = taken >= fetchMax ? Math.min(fetchMax * 2, this.orderedInFlight) : IDLE_FETCH;
       }
       c.phase = 'ended';

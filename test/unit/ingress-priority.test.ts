@@ -126,12 +126,18 @@ t.test('past maxBurstMs the drains share the loop: one job taken per job accepte
   t.equal(gate.claim(64, 16), 16, 'at most sharedMax per fetch');
   t.equal(gate.claim(64, 4), 4);
   t.equal(gate.claim(64, 16), 10, 'the rest');
+  publishMany(gate, 10);
+  t.equal(gate.claim(4, 16), 4, 'at most what the drain asks for (an idle partition asks for 4)');
+  t.ok(gate.sharing, 'claimed from the shared credit');
+  gate.refund(4);
+  t.equal(gate.claim(64, 16), 10, 'what a fetch did not take goes back to the credit');
   publishMany(gate, 1000);
   let total = 0;
   for (let i = 0; i < 10; i++) total += gate.claim(64, 16);
   t.equal(total, 40, 'credit left unused is capped at shareBurst');
   await sleep(1100);
   t.equal(gate.claim(64, 16), 64, 'quiet for longer than the hold: nothing to share, a drain takes what it asks');
+  t.notOk(gate.sharing);
 
   const double = new IngressPriority({ ...opts, holdMs: 1000, maxBurstMs: 10, sharePerAccepted: 2 });
   spin(50);

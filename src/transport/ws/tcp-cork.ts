@@ -9,10 +9,15 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { projectRoot } from '../../util/paths.js';
+import type { HttpResponse } from '../uws.js';
 
 export interface TcpCork {
-  /** The descriptor of a live uWS HttpResponse, or -1 when it is not a connected TCP socket. */
-  fdOf(res: object): number;
+  /**
+   * The descriptor of a live uWS HttpResponse (not aborted, not yet upgraded or answered), or -1
+   * when it is not a connected TCP socket. Internal field 0 of whatever it is given is read as
+   * uWS's socket pointer: never pass anything else.
+   */
+  fdOf(res: HttpResponse): number;
   /** Sets or clears TCP_CORK; 0 or the errno. */
   setCork(fd: number, on: boolean): number;
   /** The peer's port of a connected socket, or -1. */
