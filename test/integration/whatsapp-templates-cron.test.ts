@@ -13,12 +13,23 @@ const app = await startApp(t, { env: { WHATSAPP_API_URL: graph.url, CRON_ENABLED
 const sql = connect(t, app.databaseUrl);
 const h = await seedHotel(sql, { staff: [], guests: [] });
 const uniq = `${Date.now() % 1e9}${Math.floor(Math.random() * 1e5)}`;
-const channel = async (n: number) =>
-  (await sql<{ id: number }[]>`
-    insert into channels (hotel_id, provider, external_id, waba_id, app_secret, verify_token, access_token)
-    values (${h.hotelId}, 'whatsapp_cloud', ${`${uniq}${n}`}, ${`7${uniq}${n}`}, 'app-secret-1', ${`verify-${uniq}${n}`}, ${`token-${uniq}${n}`}) returning id`)[0]!.id;
-const good = await channel(1);
-const refused = await channel(2);
+// Both channels in one statement, so every tick of the per-second schedule sees both or neither;
+// the refused one first, since a tick syncs channels one after another in id order: once the good
+// one's templates are stored, that tick has already asked (and been refused for) the other.
+const row = (n: number) => ({
+  hotel_id: h.hotelId,
+  provider: 'whatsapp_cloud',
+  external_id: `${uniq}${n}`,
+  waba_id: `7${uniq}${n}`,
+  app_secret: 'app-secret-1',
+  verify_token: `verify-${uniq}${n}`,
+  access_token: `token-${uniq}${n}`,
+});
+const ids = await sql<{ id: number; external_id: string }[]>`insert into channels ${sql([row(2), row(1)])} returning id, external_id`;
+const idOf = (n: number) => ids.find((r) => r.external_id === `${uniq}${n}`)!.id;
+const good = idOf(1);
+const refused = idOf(2);
+if (refused > good) throw new Error('the refused channel must sync first');
 graph.setTemplates(`7${uniq}1`, [{ name: 'checkout_soon', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hi {{1}}' }] }]);
 graph.failNext(new RegExp(`^/7${uniq}2/message_templates$`), GRAPH_ERRORS.invalidToken, 1000);
 
