@@ -468,14 +468,14 @@ export class JetStreamQueue implements JobQueue {
         if (this.ingress.inBurst()) size = BURST_FETCH;
         // A burst past its deferral is shared: jobs are taken only as fast as others are accepted.
         // What was claimed from the shared credit and not taken goes back to it.
-        let fetchMax = this.ingress.claim(size, BURST_FETCH);
+        let fetchMax = this.claimShare(size);
         let claimed = this.ingress.sharing ? fetchMax : 0;
         if (fetchMax === 0) {
           c.phase = 'sharing the loop with accepting';
           const until = Date.now() + YIELD_MAX_MS;
           while (fetchMax === 0 && running() && Date.now() < until) {
             if ((await halt.race(sleep(INGRESS_DEFAULTS.windowMs))) === HALTED) return;
-            fetchMax = this.ingress.claim(size, BURST_FETCH);
+            fetchMax = this.claimShare(size);
           }
           claimed = this.ingress.sharing ? fetchMax : 0;
           if (!running() || !leaseOk()) {
@@ -543,6 +543,17 @@ export class JetStreamQueue implements JobQueue {
       }
       c.phase = 'ended';
     })();
+  }
+
+  /** IngressPriority.claim for a partition drain; the node logs when a burst becomes shared and when that ends. */
+  private claimShare(size: number): number {
+    const before = this.ingress.sharing;
+    const n = this.ingress.claim(size, BURST_FETCH);
+    if (this.ingress.sharing !== before) {
+      if (before) this.deps.log.info('queued burst over: partition drains take what they ask again');
+      else this.deps.log.info({ maxBurstMs: INGRESS_DEFAULTS.maxBurstMs }, 'queued burst longer than maxBurstMs: partition drains store one job per job accepted until it calms');
+    }
+    return n;
   }
 
   /**
