@@ -58,15 +58,16 @@ void FdOf(const FunctionCallbackInfo<Value> &args) {
   args.GetReturnValue().Set(Int32::New(isolate, fd));
 }
 
+// The descriptor given as argument 0, or -1 (which every call below fails on, as the kernel does).
+int fdArg(const FunctionCallbackInfo<Value> &args) {
+  return args.Length() >= 1 && args[0]->IsInt32() ? args[0].As<Int32>()->Value() : -1;
+}
+
 // setCork(fd, on): 0, or the errno of setsockopt.
 void SetCork(const FunctionCallbackInfo<Value> &args) {
   Isolate *isolate = args.GetIsolate();
-  int result = EINVAL;
-  if (args.Length() >= 2 && args[0]->IsInt32()) {
-    int fd = args[0].As<Int32>()->Value();
-    int on = args[1]->BooleanValue(isolate) ? 1 : 0;
-    result = setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0 ? 0 : errno;
-  }
+  int on = args.Length() >= 2 && args[1]->BooleanValue(isolate) ? 1 : 0;
+  int result = setsockopt(fdArg(args), IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0 ? 0 : errno;
   args.GetReturnValue().Set(Int32::New(isolate, result));
 }
 
@@ -74,13 +75,11 @@ void SetCork(const FunctionCallbackInfo<Value> &args) {
 void PeerPort(const FunctionCallbackInfo<Value> &args) {
   Isolate *isolate = args.GetIsolate();
   int port = -1;
-  if (args.Length() >= 1 && args[0]->IsInt32()) {
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof(addr);
-    if (getpeername(args[0].As<Int32>()->Value(), reinterpret_cast<struct sockaddr *>(&addr), &len) == 0) {
-      if (addr.ss_family == AF_INET) port = ntohs(reinterpret_cast<struct sockaddr_in *>(&addr)->sin_port);
-      if (addr.ss_family == AF_INET6) port = ntohs(reinterpret_cast<struct sockaddr_in6 *>(&addr)->sin6_port);
-    }
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof(addr);
+  if (getpeername(fdArg(args), reinterpret_cast<struct sockaddr *>(&addr), &len) == 0) {
+    if (addr.ss_family == AF_INET) port = ntohs(reinterpret_cast<struct sockaddr_in *>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) port = ntohs(reinterpret_cast<struct sockaddr_in6 *>(&addr)->sin6_port);
   }
   args.GetReturnValue().Set(Int32::New(isolate, port));
 }
@@ -88,13 +87,10 @@ void PeerPort(const FunctionCallbackInfo<Value> &args) {
 // segmentsOut(fd): TCP segments the socket has sent (tcp_info), or -1.
 void SegmentsOut(const FunctionCallbackInfo<Value> &args) {
   Isolate *isolate = args.GetIsolate();
-  double segments = -1;
-  if (args.Length() >= 1 && args[0]->IsInt32()) {
-    struct tcp_info info;
-    socklen_t len = sizeof(info);
-    std::memset(&info, 0, sizeof(info));
-    if (getsockopt(args[0].As<Int32>()->Value(), IPPROTO_TCP, TCP_INFO, &info, &len) == 0) segments = info.tcpi_segs_out;
-  }
+  struct tcp_info info;
+  socklen_t len = sizeof(info);
+  std::memset(&info, 0, sizeof(info));
+  double segments = getsockopt(fdArg(args), IPPROTO_TCP, TCP_INFO, &info, &len) == 0 ? static_cast<double>(info.tcpi_segs_out) : -1.0;
   args.GetReturnValue().Set(v8::Number::New(isolate, segments));
 }
 
