@@ -47,6 +47,19 @@ export const INGRESS_DEFAULTS: IngressPriorityOptions = {
   shareBurst: 512,
 };
 
+/**
+ * A drain's place in line for shared credit (see IngressPriority.claim). One per partition drain,
+ * reused from fetch to fetch.
+ */
+export interface ShareTurn {
+  /** Jobs handed to it while it waited, not yet taken by a claim. */
+  granted: number;
+  /** Most it asked for. */
+  want: number;
+  queued: boolean;
+  wake: (() => void) | null;
+}
+
 export class IngressPriority {
   private mark = performance.eventLoopUtilization();
   private markAt = performance.now();
@@ -63,6 +76,8 @@ export class IngressPriority {
   private shared = false;
   private credit = 0;
   private creditedUpTo = 0;
+  /** Drains waiting for credit, served in the order they began to wait. */
+  private line: ShareTurn[] = [];
 
   constructor(private readonly opts: IngressPriorityOptions = INGRESS_DEFAULTS) {
     this.perWindow = Math.max(1, Math.ceil((opts.publishesPerSecond * opts.windowMs) / 1000));
@@ -71,6 +86,8 @@ export class IngressPriority {
   /** A job was published (a webhook accepted). One clock read per run of publishes. */
   published(): void {
     this.accepted++;
+    // Credit reaches waiting drains as it is earned, in order: none waits on a poll for it.
+    if (this.line.length > 0) this.serveLine();
     if (++this.run < this.perWindow) return;
     const now = performance.now();
     if (now - this.runStart <= this.opts.windowMs) {
@@ -110,11 +127,17 @@ export class IngressPriority {
    * claimed — so 0 means: wait for more to be accepted. What is returned is claimed (taken off the
    * credit) at once, so concurrent drains cannot each spend the same credit; what a fetch did not
    * take goes back with refund().
+   *
+   * With a `turn`, a drain that gets 0 joins a line: credit earned later goes to the drains in the
+   * order they began to wait, as it is earned (their `wake` is called), and the next claim with
+   * that turn returns it. A drain that stops waiting must leave() the line. Without a line, the
+   * drain back first from its fetch took the credit and a partition could keep losing.
    */
-  claim(max: number, sharedMax: number): number {
+  claim(max: number, sharedMax: number, turn?: ShareTurn): number {
     const shared = (this.sample() || performance.now() - this.busyAt < this.opts.holdMs) && this.sustained();
     if (!shared) {
-      this.shared = false;
+      if (this.shared) this.endSharing();
+      if (turn) this.leave(turn);
       return max;
     }
     if (!this.shared) {
@@ -122,11 +145,60 @@ export class IngressPriority {
       this.credit = 0;
       this.creditedUpTo = this.accepted;
     }
-    this.credit = Math.min(this.credit + (this.accepted - this.creditedUpTo) * this.opts.sharePerAccepted, this.opts.shareBurst);
-    this.creditedUpTo = this.accepted;
-    const n = Math.max(0, Math.min(max, sharedMax, Math.floor(this.credit)));
-    this.credit -= n;
-    return n;
+    // Waiting drains are served first: after this the line is empty, or its first waits for more.
+    this.serveLine(turn);
+    const want = Math.max(0, Math.min(max, sharedMax));
+    if (turn && turn.granted > 0) {
+      // Handed out while it waited; what it no longer asks for goes back.
+      const given = turn.granted;
+      turn.granted = 0;
+      const n = Math.min(given, want);
+      this.refund(given - n);
+      return n;
+    }
+    if (this.line.length === 0) {
+      const n = Math.min(want, Math.floor(this.credit));
+      if (n > 0) {
+        this.credit -= n;
+        return n;
+      }
+    }
+    if (turn && !turn.queued && want > 0) {
+      turn.want = want;
+      turn.queued = true;
+      this.line.push(turn);
+    }
+    return 0;
+  }
+
+  /** A fresh place in line for one drain. */
+  newTurn(): ShareTurn {
+    return { granted: 0, want: 0, queued: false, wake: null };
+  }
+
+  /** Resolves once credit was handed to `turn`, or after `ms`. */
+  granted(turn: ShareTurn, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        turn.wake = null;
+        resolve();
+      }
+      if (turn.granted > 0) done();
+      else turn.wake = done;
+    });
+  }
+
+  /** `turn` stops waiting (it fetches without credit, lost its lease, stops): out of line, credit handed to it goes back. */
+  leave(turn: ShareTurn): void {
+    if (turn.queued) this.dequeue(turn);
+    if (turn.granted > 0) {
+      if (this.shared) this.credit = Math.min(this.credit + turn.granted, this.opts.shareBurst);
+      turn.granted = 0;
+      this.serveLine();
+    }
+    turn.wake = null;
   }
 
   /** True while the last claim was made from the shared credit. */
@@ -134,9 +206,56 @@ export class IngressPriority {
     return this.shared;
   }
 
+  /** Drains waiting in line for shared credit. */
+  get waiting(): number {
+    return this.line.length;
+  }
+
   /** Gives back credit a drain claimed and did not use (a short fetch, a lost lease); none once the sharing is over. */
   refund(n: number): void {
-    if (this.shared && n > 0) this.credit = Math.min(this.credit + n, this.opts.shareBurst);
+    if (this.shared && n > 0) {
+      this.credit = Math.min(this.credit + n, this.opts.shareBurst);
+      this.serveLine();
+    }
+  }
+
+  private accrue(): void {
+    this.credit = Math.min(this.credit + (this.accepted - this.creditedUpTo) * this.opts.sharePerAccepted, this.opts.shareBurst);
+    this.creditedUpTo = this.accepted;
+  }
+
+  /**
+   * Hands credit to the drains in line, first come first served, each what it asked for: a fetch of
+   * one job at a time would cost more than it stores. The first in line also gets less than that
+   * when it asks itself (`head`: its poll, every windowMs while it waits).
+   */
+  private serveLine(head?: ShareTurn): void {
+    if (!this.shared) return;
+    this.accrue();
+    while (this.line.length > 0 && (this.credit >= this.line[0]!.want || (this.line[0] === head && this.credit >= 1))) {
+      const turn = this.line.shift()!;
+      turn.queued = false;
+      turn.granted = Math.min(turn.want, Math.floor(this.credit));
+      this.credit -= turn.granted;
+      turn.wake?.();
+    }
+  }
+
+  private dequeue(turn: ShareTurn): void {
+    const i = this.line.indexOf(turn);
+    if (i >= 0) this.line.splice(i, 1);
+    turn.queued = false;
+  }
+
+  /** The burst calmed: every drain takes what it asks again; those in line are woken to ask. */
+  private endSharing(): void {
+    this.shared = false;
+    this.credit = 0;
+    for (const turn of this.line.splice(0)) {
+      turn.queued = false;
+      turn.granted = 0;
+      turn.wake?.();
+    }
   }
 
   private sustained(): boolean {

@@ -39,7 +39,7 @@ import { UnavailableError } from '../core/errors.js';
 import { Dispatcher } from './dispatch.js';
 import { StallWatch } from './stall-watch.js';
 import { BatchPublisher } from './publish-batch.js';
-import { INGRESS_DEFAULTS, IngressPriority } from './ingress-priority.js';
+import { INGRESS_DEFAULTS, IngressPriority, type ShareTurn } from './ingress-priority.js';
 import { Kvm } from '@nats-io/kv';
 import { leaseOwner, PartitionLeases } from './partition-leases.js';
 import { Halt, HALTED, sleep, settledWithin } from '../util/wait.js';
@@ -444,6 +444,8 @@ export class JetStreamQueue implements JobQueue {
     const drop = () => (c.lastDrop = Date.now());
     let consumer: PullConsumer | null = null;
     let size = IDLE_FETCH;
+    // This drain's place in line for the credit of a shared burst.
+    const turn = this.ingress.newTurn();
     const previous = c.done;
     c.done = (async () => {
       c.phase = 'previous loop';
@@ -468,15 +470,20 @@ export class JetStreamQueue implements JobQueue {
         if (this.ingress.inBurst()) size = BURST_FETCH;
         // A burst past its deferral is shared: jobs are taken only as fast as others are accepted.
         // What was claimed from the shared credit and not taken goes back to it.
-        let fetchMax = this.claimShare(size);
+        let fetchMax = this.claimShare(size, turn);
         let claimed = this.ingress.sharing ? fetchMax : 0;
         if (fetchMax === 0) {
+          // In line: credit comes in the order the drains began to wait, as jobs are accepted.
           c.phase = 'sharing the loop with accepting';
           const until = Date.now() + YIELD_MAX_MS;
           while (fetchMax === 0 && running() && Date.now() < until) {
-            if ((await halt.race(sleep(INGRESS_DEFAULTS.windowMs))) === HALTED) return;
-            fetchMax = this.claimShare(size);
+            if ((await halt.race(this.ingress.granted(turn, INGRESS_DEFAULTS.windowMs))) === HALTED) {
+              this.ingress.leave(turn);
+              return;
+            }
+            fetchMax = this.claimShare(size, turn);
           }
+          this.ingress.leave(turn);
           claimed = this.ingress.sharing ? fetchMax : 0;
           if (!running() || !leaseOk()) {
             this.ingress.refund(claimed);
@@ -546,9 +553,9 @@ export class JetStreamQueue implements JobQueue {
   }
 
   /** IngressPriority.claim for a partition drain; the node logs when a burst becomes shared and when that ends. */
-  private claimShare(size: number): number {
+  private claimShare(size: number, turn: ShareTurn): number {
     const before = this.ingress.sharing;
-    const n = this.ingress.claim(size, BURST_FETCH);
+    const n = this.ingress.claim(size, BURST_FETCH, turn);
     if (this.ingress.sharing !== before) {
       if (before) this.deps.log.info('queued burst over: partition drains take what they ask again');
       else this.deps.log.info({ maxBurstMs: INGRESS_DEFAULTS.maxBurstMs }, 'queued burst longer than maxBurstMs: partition drains store one job per job accepted until it calms');

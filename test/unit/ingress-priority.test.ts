@@ -149,6 +149,58 @@ t.test('past maxBurstMs the drains share the loop: one job taken per job accepte
   t.equal(double.claim(64, 64), 20, 'sharePerAccepted jobs for each job accepted');
 });
 
+t.test('drains that wait for shared credit are served in the order they began to wait, as it is earned', async (t) => {
+  const gate = new IngressPriority({ ...opts, holdMs: 1000, maxBurstMs: 50, shareBurst: 512 });
+  spin(50);
+  publishMany(gate, 200);
+  t.ok(gate.pressed(), 'a burst');
+  await sleep(80);
+  const [a, b, c] = [gate.newTurn(), gate.newTurn(), gate.newTurn()];
+  t.equal(gate.claim(64, 16, a), 0, 'sharing: no credit yet, a waits first');
+  t.equal(gate.claim(64, 16, b), 0, 'b second');
+  t.equal(gate.claim(4, 16, c), 0, 'c third (an idle partition, asking for 4)');
+  t.equal(gate.waiting, 3, 'three in line');
+  let woken = '';
+  for (const [name, turn] of [['a', a], ['b', b], ['c', c]] as const) void gate.granted(turn, 1500).then(() => turn.granted > 0 && (woken += name));
+
+  publishMany(gate, 10);
+  await sleep(0);
+  t.equal(woken, '', 'a asked for 16: 10 jobs of credit are not handed out on their own');
+  t.equal(gate.claim(64, 16, c), 0, 'c, asking now, gets nothing: it is not its turn');
+  t.equal(gate.claim(64, 16), 0, 'nor does a drain outside the line');
+  t.equal(gate.claim(64, 16, a), 10, 'a, first in line, takes what there is when it asks');
+
+  publishMany(gate, 16);
+  await sleep(0);
+  t.equal(woken, 'b', 'once there is what b asked for, b is woken with it, at once');
+  publishMany(gate, 4);
+  await sleep(0);
+  t.equal(woken, 'bc', 'then c');
+  t.equal(gate.claim(64, 16, b), 16, 'b: up to sharedMax');
+  t.equal(gate.claim(64, 16, c), 4, 'c: what it asked for when it began to wait');
+  t.equal(gate.waiting, 0, 'the line is empty');
+  t.equal(gate.claim(64, 16), 0, 'nothing was left over for anyone else');
+
+  const d = gate.newTurn();
+  t.equal(gate.claim(64, 16, d), 0, 'd waits');
+  publishMany(gate, 16);
+  t.equal(d.granted, 16, 'handed to d');
+  gate.leave(d);
+  t.equal(gate.claim(64, 16), 16, 'credit handed to a drain that stopped waiting goes back');
+  t.equal(gate.waiting, 0);
+
+  const e = gate.newTurn();
+  t.equal(gate.claim(64, 16, e), 0, 'e waits');
+  let eWoken = false;
+  void gate.granted(e, 10_000).then(() => (eWoken = true));
+  await sleep(1100);
+  t.equal(gate.claim(64, 16), 64, 'the burst calmed: a drain takes what it asks');
+  await sleep(0);
+  t.ok(eWoken, 'and the drains in line are woken to ask again');
+  t.equal(gate.claim(64, 16, e), 64, 'e too');
+  t.equal(gate.waiting, 0);
+});
+
 t.test('fast publishes on an idle loop do not press once a window of them is measured', async (t) => {
   // One-second windows (a run is 2,000 publishes): a sleep would have to overshoot by 900 ms to
   // break the run of fast publishes this test keeps up.
