@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { jwtVerify } from 'jose';
 import postgres from 'postgres';
+import { baselineAppend, createBaselineTables } from '../lib/baseline-store.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,12 +30,7 @@ const sql = postgres(process.env['DATABASE_URL']!, { max: Number(process.env['PO
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 
-await sql`create table if not exists bl_conversations (
-  id bigserial primary key, guest_id bigint not null, hotel_id uuid not null, department text not null,
-  last_seq bigint not null default 1, unique (guest_id, hotel_id, department))`;
-await sql`create table if not exists bl_messages (
-  id bigserial primary key, conversation_id bigint not null, seq bigint not null, content text not null,
-  provider_message_id text unique, created_at timestamptz not null default now(), unique (conversation_id, seq))`;
+await createBaselineTables(sql);
 
 interface GuestRow {
   id: number;
@@ -79,15 +75,9 @@ async function webhook(raw: Buffer, sig: string | undefined): Promise<[number, u
   const g = await guest(b.channel, b.whatsapp_number);
   if (!g) return [404, { error: 'Guest not found' }];
   try {
-    const [m] = await sql<{ id: number; conversation_id: number; seq: number; created_at: Date }[]>`
-      with c as (
-        insert into bl_conversations (guest_id, hotel_id, department) values (${g.id}, ${g.hotel_id}, ${b.department})
-        on conflict (guest_id, hotel_id, department) do update set last_seq = bl_conversations.last_seq + 1
-        returning id, last_seq
-      )
-      insert into bl_messages (conversation_id, seq, content, provider_message_id)
-      select id, last_seq, ${b.message}, ${b.provider_message_id ?? null} from c
-      returning id::int as id, conversation_id::int as conversation_id, seq::int as seq, created_at`;
+    const m = await baselineAppend(sql, {
+      guestId: g.id, hotelId: g.hotel_id, department: b.department, content: b.message, providerMessageId: b.provider_message_id ?? null,
+    });
     const data = {
       id: m!.id,
       conversation_id: m!.conversation_id,
