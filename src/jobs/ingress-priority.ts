@@ -17,6 +17,17 @@
 // drains fetched at once several times in it, and the burst was accepted at a third of its speed.
 import { performance } from 'node:perf_hooks';
 
+/** The time and the event loop's busy and idle time so far (ms): performance's, or a test's own. */
+export interface LoopClock {
+  now(): number;
+  loop(): { active: number; idle: number };
+}
+
+export const LOOP_CLOCK: LoopClock = {
+  now: () => performance.now(),
+  loop: () => performance.eventLoopUtilization(),
+};
+
 export interface IngressPriorityOptions {
   /** Span over which the publish rate and the event loop's utilization are judged. */
   windowMs: number;
@@ -54,6 +65,8 @@ export const INGRESS_DEFAULTS: IngressPriorityOptions = {
 export interface ShareTurn {
   /** Jobs handed to it while it waited, not yet taken by a claim. */
   granted: number;
+  /** The sharing period `granted` belongs to: credit of a period that ended is void. */
+  period: number;
   /** Most it asked for. */
   want: number;
   queued: boolean;
@@ -61,8 +74,8 @@ export interface ShareTurn {
 }
 
 export class IngressPriority {
-  private mark = performance.eventLoopUtilization();
-  private markAt = performance.now();
+  private mark: { active: number; idle: number };
+  private markAt: number;
   private saturated = false;
   /** Publishes in the current run, when the run started, and when a run last fitted in a window. */
   private run = 0;
@@ -78,8 +91,15 @@ export class IngressPriority {
   private creditedUpTo = 0;
   /** Drains waiting for credit, served in the order they began to wait. */
   private line: ShareTurn[] = [];
+  /** Counts sharing periods, so credit handed out in one is never spent in the next. */
+  private period = 0;
 
-  constructor(private readonly opts: IngressPriorityOptions = INGRESS_DEFAULTS) {
+  constructor(
+    private readonly opts: IngressPriorityOptions = INGRESS_DEFAULTS,
+    private readonly clock: LoopClock = LOOP_CLOCK,
+  ) {
+    this.mark = clock.loop();
+    this.markAt = clock.now();
     this.perWindow = Math.max(1, Math.ceil((opts.publishesPerSecond * opts.windowMs) / 1000));
   }
 
@@ -89,7 +109,7 @@ export class IngressPriority {
     // Credit reaches waiting drains as it is earned, in order: none waits on a poll for it.
     if (this.line.length > 0) this.serveLine();
     if (++this.run < this.perWindow) return;
-    const now = performance.now();
+    const now = this.clock.now();
     if (now - this.runStart <= this.opts.windowMs) {
       if (now - this.fastAt >= this.opts.windowMs) this.startWindow(now);
       this.fastAt = now;
@@ -106,18 +126,18 @@ export class IngressPriority {
    */
   private startWindow(now: number): void {
     this.saturated = true;
-    this.mark = performance.eventLoopUtilization();
+    this.mark = this.clock.loop();
     this.markAt = now;
   }
 
   /** True while the drains should hold back: this node accepts a burst on a saturated event loop. */
   pressed(): boolean {
-    return (this.sample() || performance.now() - this.busyAt < this.opts.holdMs) && !this.sustained();
+    return (this.sample() || this.clock.now() - this.busyAt < this.opts.holdMs) && !this.sustained();
   }
 
   /** In a burst, pressed now or within calmMs: the drains keep their fetches small. */
   inBurst(): boolean {
-    return (this.sample() || performance.now() - this.busyAt < this.opts.calmMs) && !this.sustained();
+    return (this.sample() || this.clock.now() - this.busyAt < this.opts.calmMs) && !this.sustained();
   }
 
   /**
@@ -134,7 +154,7 @@ export class IngressPriority {
    * drain back first from its fetch took the credit and a partition could keep losing.
    */
   claim(max: number, sharedMax: number, turn?: ShareTurn): number {
-    const shared = (this.sample() || performance.now() - this.busyAt < this.opts.holdMs) && this.sustained();
+    const shared = (this.sample() || this.clock.now() - this.busyAt < this.opts.holdMs) && this.sustained();
     if (!shared) {
       if (this.shared) this.endSharing();
       if (turn) this.leave(turn);
@@ -142,12 +162,14 @@ export class IngressPriority {
     }
     if (!this.shared) {
       this.shared = true;
+      this.period++;
       this.credit = 0;
       this.creditedUpTo = this.accepted;
     }
     // Waiting drains are served first: after this the line is empty, or its first waits for more.
     this.serveLine(turn);
     const want = Math.max(0, Math.min(max, sharedMax));
+    if (turn && turn.period !== this.period) turn.granted = 0;
     if (turn && turn.granted > 0) {
       // Handed out while it waited; what it no longer asks for goes back.
       const given = turn.granted;
@@ -173,13 +195,15 @@ export class IngressPriority {
 
   /** A fresh place in line for one drain. */
   newTurn(): ShareTurn {
-    return { granted: 0, want: 0, queued: false, wake: null };
+    return { granted: 0, period: 0, want: 0, queued: false, wake: null };
   }
 
-  /** Resolves once credit was handed to `turn`, or after `ms`. */
+  /** Resolves once credit was handed to `turn`, or after `ms`. One wait per turn at a time (its drain's). */
   granted(turn: ShareTurn, ms: number): Promise<void> {
     return new Promise((resolve) => {
+      // Unreferenced: a drain waiting in line does not keep the process alive by itself.
       const timer = setTimeout(done, ms);
+      timer.unref();
       function done(): void {
         clearTimeout(timer);
         turn.wake = null;
@@ -193,12 +217,11 @@ export class IngressPriority {
   /** `turn` stops waiting (it fetches without credit, lost its lease, stops): out of line, credit handed to it goes back. */
   leave(turn: ShareTurn): void {
     if (turn.queued) this.dequeue(turn);
-    if (turn.granted > 0) {
-      if (this.shared) this.credit = Math.min(this.credit + turn.granted, this.opts.shareBurst);
-      turn.granted = 0;
-      this.serveLine();
-    }
+    if (turn.granted > 0 && this.shared && turn.period === this.period) this.credit = Math.min(this.credit + turn.granted, this.opts.shareBurst);
+    turn.granted = 0;
     turn.wake = null;
+    // Whoever is first in line now may have been waiting behind it.
+    this.serveLine();
   }
 
   /** True while the last claim was made from the shared credit. */
@@ -236,6 +259,7 @@ export class IngressPriority {
       const turn = this.line.shift()!;
       turn.queued = false;
       turn.granted = Math.min(turn.want, Math.floor(this.credit));
+      turn.period = this.period;
       this.credit -= turn.granted;
       turn.wake?.();
     }
@@ -259,12 +283,12 @@ export class IngressPriority {
   }
 
   private sustained(): boolean {
-    return performance.now() - this.burstStart > this.opts.maxBurstMs;
+    return this.clock.now() - this.burstStart > this.opts.maxBurstMs;
   }
 
   /** Judges the load now; true while fast publishes meet a saturated loop. */
   private sample(): boolean {
-    const now = performance.now();
+    const now = this.clock.now();
     this.measure(now);
     const busy = this.saturated && now - this.fastAt < this.opts.windowMs;
     if (busy) {
@@ -277,8 +301,10 @@ export class IngressPriority {
   /** Rolls the utilization window once it is a window long (from the publishes or a drain's question). */
   private measure(now: number): void {
     if (now - this.markAt < this.opts.windowMs) return;
-    const elu = performance.eventLoopUtilization();
-    this.saturated = performance.eventLoopUtilization(elu, this.mark).utilization >= this.opts.utilization;
+    const elu = this.clock.loop();
+    const active = elu.active - this.mark.active;
+    const span = active + elu.idle - this.mark.idle;
+    this.saturated = span > 0 && active / span >= this.opts.utilization;
     this.mark = elu;
     this.markAt = now;
   }

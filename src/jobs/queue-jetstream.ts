@@ -476,7 +476,8 @@ export class JetStreamQueue implements JobQueue {
           // In line: credit comes in the order the drains began to wait, as jobs are accepted.
           c.phase = 'sharing the loop with accepting';
           const until = Date.now() + YIELD_MAX_MS;
-          while (fetchMax === 0 && running() && Date.now() < until) {
+          // A drain whose lease lapsed leaves the line at once: credit handed to it would only wait.
+          while (fetchMax === 0 && running() && leaseOk() && Date.now() < until) {
             if ((await halt.race(this.ingress.granted(turn, INGRESS_DEFAULTS.windowMs))) === HALTED) {
               this.ingress.leave(turn);
               return;
