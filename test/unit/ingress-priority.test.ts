@@ -172,13 +172,24 @@ t.test('past maxBurstMs the drains share the loop: one job taken per job accepte
   t.equal(double.claim(64, 64), 20, 'sharePerAccepted jobs for each job accepted');
 });
 
-t.test('drains that wait for shared credit are served in the order they began to wait, as it is earned', async (t) => {
+/** A gate whose burst went on past maxBurstMs (50 ms here): its drains share the loop. */
+function sharedBurst() {
   const clk = new TestClock();
   const gate = new IngressPriority({ ...opts, holdMs: 1000, maxBurstMs: 50, shareBurst: 512 }, clk);
-  clk.spin(50);
-  publishMany(gate, 200);
-  t.ok(gate.pressed(), 'a burst');
+  /** Another saturated window of fast publishes; true if the drains were asked to give way. */
+  const burst = () => {
+    clk.spin(50);
+    publishMany(gate, 200);
+    return gate.pressed();
+  };
+  const started = burst();
   clk.rest(80);
+  return { clk, gate, burst, started };
+}
+
+t.test('drains that wait for shared credit are served in the order they began to wait, as it is earned', async (t) => {
+  const { clk, gate, started } = sharedBurst();
+  t.ok(started, 'a burst');
   const [a, b, c] = [gate.newTurn(), gate.newTurn(), gate.newTurn()];
   t.equal(gate.claim(64, 16, a), 0, 'sharing: no credit yet, a waits first');
   t.equal(gate.claim(64, 16, b), 0, 'b second');
@@ -226,15 +237,7 @@ t.test('drains that wait for shared credit are served in the order they began to
 });
 
 t.test('leaving the line serves whoever waited behind; credit of a sharing period that ended is void', async (t) => {
-  const clk = new TestClock();
-  const gate = new IngressPriority({ ...opts, holdMs: 1000, maxBurstMs: 50, shareBurst: 512 }, clk);
-  const burst = () => {
-    clk.spin(50);
-    publishMany(gate, 200);
-    gate.pressed();
-  };
-  burst();
-  clk.rest(80);
+  const { clk, gate, burst } = sharedBurst();
   const [a, b] = [gate.newTurn(), gate.newTurn()];
   t.equal(gate.claim(64, 16, a), 0, 'a waits for 16');
   t.equal(gate.claim(4, 16, b), 0, 'b waits for 4, behind a');
