@@ -53,11 +53,12 @@ const WARMUP = 300;
 type Target = 'server' | 'baseline';
 const dbName = `probe_${randomBytes(3).toString('hex')}`;
 const admin = postgres(o.pg, { max: 1, onnotice: () => undefined, connect_timeout: 5 });
+let created = false;
 let dropped = false;
 async function cleanup(): Promise<void> {
   if (dropped) return;
   dropped = true;
-  await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch((e: Error) => console.error(`append-probe: could not drop ${dbName}: ${e.message}`));
+  if (created) await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch((e: Error) => console.error(`append-probe: could not drop ${dbName}: ${e.message}`));
   await admin.end({ timeout: 2 });
 }
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -205,6 +206,7 @@ const ms = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
 
 try {
   await admin.unsafe(`create database "${dbName}"`);
+  created = true;
   const setup = connect(1);
   const world = await seed(setup);
   await setup.end({ timeout: 2 });
