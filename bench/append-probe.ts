@@ -124,11 +124,16 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-/** CPU time (ms) the backend process has used; null when it is not on this machine. */
+/**
+ * CPU time (ms) the backend process has used; null when it is not on this machine. With a remote
+ * --pg the same pid can be some local process: only a process that says it is postgres counts.
+ */
 function backendCpuMs(pid: number): number | null {
   const file = `/proc/${pid}/stat`;
   if (!existsSync(file)) return null;
-  const f = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+  const stat = readFileSync(file, 'utf8');
+  if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) return null;
+  const f = stat.split(') ')[1]!.split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
 }
 
